@@ -1,0 +1,71 @@
+# Shared by eng/*.sh: installs the repository's own tools and starts Azurite. Source it; don't run it.
+# Every process started here is stopped by the trap the caller sets with `stop_children`.
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+children=()
+
+stop_children() {
+  local pid
+  for pid in "${children[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${children[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+ensure_node_modules() {
+  if [ ! -x "$repo_root/node_modules/.bin/azurite" ] || [ "$repo_root/package-lock.json" -nt "$repo_root/node_modules/.package-lock.json" ]; then
+    echo "Installing Azurite (npm ci)..."
+    (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
+# start_azurite <memory|folder> <log file> [fixed]
+# Starts Azurite on 127.0.0.1 and exports AzureWebJobsStorage. With "fixed" it uses the standard ports
+# 10000-10002 (so UseDevelopmentStorage=true and Storage Explorer work); otherwise free ports picked by the OS.
+start_azurite() {
+  local where=$1 log=$2 mode=${3:-}
+  local args=(--silent --skipApiVersionCheck --disableTelemetry --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1)
+  if [ "$where" = memory ]; then
+    args+=(--inMemoryPersistence)
+  else
+    mkdir -p "$where"
+    args+=(--location "$where")
+  fi
+  if [ "$mode" = fixed ]; then
+    args+=(--blobPort 10000 --queuePort 10001 --tablePort 10002)
+  else
+    args+=(--blobPort 0 --queuePort 0 --tablePort 0)
+  fi
+  mkdir -p "$(dirname "$log")"
+  "$repo_root/node_modules/.bin/azurite" "${args[@]}" >"$log" 2>&1 &
+  children+=($!)
+  local i
+  for i in $(seq 1 150); do
+    if [ "$(grep -c 'successfully listening' "$log")" -ge 3 ]; then
+      break
+    fi
+    if ! kill -0 "${children[-1]}" 2>/dev/null; then
+      echo "Azurite did not start:" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  local blob queue table
+  blob=$(sed -n 's/.*Blob service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+  queue=$(sed -n 's/.*Queue service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+  table=$(sed -n 's/.*Table service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+  if [ -z "$table" ] || [ -z "$queue" ]; then
+    echo "Azurite did not report its ports:" >&2
+    cat "$log" >&2
+    return 1
+  fi
+  # Azurite's documented development account and key: public, and valid only against the emulator.
+  local account=devstoreaccount1
+  local key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+  export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=$account;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/$account;QueueEndpoint=http://127.0.0.1:$queue/$account;TableEndpoint=http://127.0.0.1:$table/$account;"
+  echo "Azurite is listening on 127.0.0.1 (blob $blob, queue $queue, table $table); log: $log"
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test: installs Azurite, starts it in memory on free loopback ports, builds, runs the xunit suites
+# against it, and ends with one line "N passed, N failed, N skipped" counted from the test results.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+trap stop_children EXIT
+cd "$repo_root"
+
+results="$repo_root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+ensure_node_modules
+if ! dotnet build loyalty-functions.sln -c Release --nologo -v quiet -clp:ErrorsOnly; then
+  echo "The build failed; no test ran."
+  echo "0 passed, 0 failed"
+  exit 1
+fi
+start_azurite memory "$results/azurite.log"
+
+status=0
+dotnet test loyalty-functions.sln -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || status=$?
+
+# Sum the counters of every TRX file: the summary is what the test runs recorded, not what this script expects.
+count() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+passed=0 failed=0 skipped=0 runs=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  passed=$((passed + $(count passed)))
+  failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
+  skipped=$((skipped + $(count notExecuted)))
+  runs=$((runs + 1))
+done
+if [ "$runs" -eq 0 ]; then
+  echo "No test results were written." >&2
+  [ "$status" -ne 0 ] || status=1
+elif [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status although no test failed (a crashed or aborted test host?)." >&2
+fi
+
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+exit "$status"

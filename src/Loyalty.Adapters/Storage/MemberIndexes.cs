@@ -1,0 +1,48 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using Loyalty.Domain;
+using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Members;
+
+namespace Loyalty.Adapters.Storage;
+
+/// <summary>The hint tables that let nightly jobs find the members who are due without scanning everyone.
+/// A hint is written before the member change that needs it commits, so a committed change always has its
+/// hint; a hint whose change did not commit, or that a later change made stale, is harmless: jobs re-read
+/// the member and drop hints that no longer hold.</summary>
+public sealed class MemberIndexes(TableServiceClient service)
+{
+    private readonly TableClient birthdays = service.GetTableClient(Tables.Birthdays);
+    private readonly TableClient lastPurchase = service.GetTableClient(Tables.LastPurchase);
+    private readonly TableClient lotExpiry = service.GetTableClient(Tables.LotExpiry);
+
+    public static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>Writes the hints that the change from the old state to the new one adds; usually none.</summary>
+    public Task AddHintsAsync(MemberId id, MemberProfile? oldProfile, Account? oldAccount, MemberProfile newProfile, Account newAccount, CancellationToken ct)
+    {
+        var writes = new List<Task>();
+        if (newProfile.Birthday is { } birthday && birthday.MonthDay != oldProfile?.Birthday?.MonthDay)
+        {
+            writes.Add(Upsert(birthdays, birthday.MonthDay, id, ct));
+        }
+
+        if (newAccount.LastPurchaseAt is { } last && DayOf(last) != (oldAccount?.LastPurchaseAt is { } old ? DayOf(old) : null))
+        {
+            writes.Add(Upsert(lastPurchase, DayKey(DayOf(last)), id, ct));
+        }
+
+        var oldExpiries = oldAccount?.Lots.Select(l => l.ExpiresOn).ToHashSet() ?? [];
+        foreach (var lot in newAccount.Lots.Where(l => l.ExpiresOn is not null && !oldExpiries.Contains(l.ExpiresOn)))
+        {
+            writes.Add(Upsert(lotExpiry, DayKey(lot.ExpiresOn!.Value), id, ct));
+        }
+
+        return Task.WhenAll(writes);
+    }
+
+    private static DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime);
+
+    private static Task Upsert(TableClient table, string partition, MemberId id, CancellationToken ct) =>
+        table.UpsertEntityAsync(new TableEntity(partition, id.Value), TableUpdateMode.Replace, ct);
+}

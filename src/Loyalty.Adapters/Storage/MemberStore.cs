@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Loyalty.Domain;
+using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Members;
+
+namespace Loyalty.Adapters.Storage;
+
+/// <summary>A member's partition in the members table: the member row (profile and account), the ledger rows
+/// and the operation rows. Every change is read–decide–commit: one transaction that adds the operation row
+/// and the ledger entries and replaces the member row under its ETag, retried when another writer got there first.</summary>
+public sealed class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
+{
+    private const int MaxAttempts = 10;
+
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    // Writers to one member in this process take turns instead of racing for the ETag; writers in other
+    // instances still meet the ETag check. Striped so that there is nothing to clean up.
+    private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    private TableClient Table { get; } = service.GetTableClient(Tables.Members);
+
+    public async Task<StoredMember?> GetAsync(MemberId id, CancellationToken ct)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(id.Value, MemberRows.MemberRowKey, cancellationToken: ct);
+        return row.HasValue ? MemberRows.ToMember(row.Value!) : null;
+    }
+
+    /// <summary>Creates the member or replaces their profile. Returns whether it was created, and the member after.</summary>
+    public async Task<(bool Created, StoredMember Member)> SaveProfileAsync(MemberId id, MemberProfile profile, CancellationToken ct)
+    {
+        using var turn = await TakeTurnAsync(id, ct);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var current = await GetAsync(id, ct);
+            var account = current?.Account ?? new Account { EnrolledAt = now };
+            await indexes.AddHintsAsync(id, current?.Profile, current?.Account, profile, account, ct);
+            var row = MemberRows.ToRow(id, profile, account, now);
+            try
+            {
+                var response = current is null
+                    ? await Table.AddEntityAsync(row, ct)
+                    : await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, ct);
+                return (current is null, new StoredMember(id, profile, account, response.Headers.ETag ?? default));
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Someone else created or changed the member since we read it: read again.
+            }
+        }
+
+        throw new ConcurrencyExhaustedException(id, MaxAttempts);
+    }
+
+    /// <summary>Runs an idempotent operation on a member: <paramref name="decide"/> sees the member as stored and
+    /// returns the posting to commit; the result is stored with the operation row so that a replay with the
+    /// same <paramref name="requestHash"/> returns it unchanged, and a different request under the same key
+    /// is a conflict.</summary>
+    public async Task<OperationResult<T>> ExecuteAsync<T>(
+        MemberId id, OperationKey key, string requestHash, Func<StoredMember, Decision<T>> decide, CancellationToken ct)
+    {
+        using var turn = await TakeTurnAsync(id, ct);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var member = await GetAsync(id, ct);
+            if (member is null)
+            {
+                return new OperationResult<T>(OperationStatus.MemberNotFound);
+            }
+
+            var decision = decide(member);
+            if (decision.Rejection is not null)
+            {
+                // A rejected request may have been done before (e.g. a redemption that spent the points).
+                return await ReplayAsync<T>(id, key, requestHash, ct) ?? new OperationResult<T>(OperationStatus.Rejected, Rejection: decision.Rejection);
+            }
+
+            var posting = decision.Posting!;
+            await indexes.AddHintsAsync(id, member.Profile, member.Account, member.Profile, posting.Account, ct);
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.Add, OperationRow(id, key, requestHash, decision, posting)),
+            };
+            actions.AddRange(posting.Entries.Select(e => new TableTransactionAction(TableTransactionActionType.Add, MemberRows.ToRow(id, e))));
+            actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(id, member.Profile, posting.Account, posting.RecordedAt), member.ETag));
+            try
+            {
+                await Table.SubmitTransactionAsync(actions, ct);
+                return new OperationResult<T>(OperationStatus.Created, decision.Result);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
+            {
+                return await ReplayAsync<T>(id, key, requestHash, ct)
+                    ?? throw new InvalidOperationException("The operation row conflicted but cannot be read.", e);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 412)
+            {
+                // The member changed since we read it: decide again on the new state.
+            }
+        }
+
+        throw new ConcurrencyExhaustedException(id, MaxAttempts);
+    }
+
+    public async Task<StoredOperation?> GetOperationAsync(MemberId id, OperationKey key, CancellationToken ct)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(id.Value, key.RowKey, cancellationToken: ct);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var r = row.Value!;
+        var entries = (r.GetString("Entries") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        return new StoredOperation(key, r.GetString("Hash") ?? "", r.GetString("Result") ?? "null", r.GetString("Details"), entries);
+    }
+
+    /// <summary>A page of the ledger, newest first: at most <paramref name="limit"/> entries older than
+    /// <paramref name="beforeSeq"/> (all when null), and the cursor of the next page when there is one.</summary>
+    public async Task<(IReadOnlyList<LedgerEntry> Entries, long? NextBefore)> GetLedgerAsync(
+        MemberId id, int limit, long? beforeSeq, CancellationToken ct)
+    {
+        // Entry row keys invert the sequence, so "older than beforeSeq" is "row key greater than its key".
+        var from = beforeSeq is { } before ? MemberRows.EntryRowKey(before) : MemberRows.EntryPrefix;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey gt {from} and RowKey lt {"entry}"}");
+        var entries = new List<LedgerEntry>(limit);
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, Math.Min(limit, 1000), cancellationToken: ct))
+        {
+            entries.Add(MemberRows.ToEntry(row));
+            if (entries.Count == limit)
+            {
+                break;
+            }
+        }
+
+        // Sequence numbers are dense from 1, so a full page whose last entry is not the first has a next page.
+        return (entries, entries.Count == limit && entries[^1].Seq > 1 ? entries[^1].Seq : null);
+    }
+
+    private async Task<OperationResult<T>?> ReplayAsync<T>(MemberId id, OperationKey key, string requestHash, CancellationToken ct)
+    {
+        var op = await GetOperationAsync(id, key, ct);
+        if (op is null)
+        {
+            return null;
+        }
+
+        return op.RequestHash == requestHash
+            ? new OperationResult<T>(OperationStatus.Replayed, JsonSerializer.Deserialize<T>(op.ResultJson, Json))
+            : new OperationResult<T>(OperationStatus.Conflict);
+    }
+
+    private static TableEntity OperationRow<T>(MemberId id, OperationKey key, string requestHash, Decision<T> decision, Posting posting) =>
+        new(id.Value, key.RowKey)
+        {
+            ["Kind"] = key.Kind,
+            ["Hash"] = requestHash,
+            ["Result"] = JsonSerializer.Serialize(decision.Result, Json),
+            ["Details"] = decision.Details is null ? null : JsonSerializer.Serialize(decision.Details, decision.Details.GetType(), Json),
+            ["Entries"] = string.Join(',', posting.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture))),
+            ["RecordedAt"] = posting.RecordedAt,
+        };
+
+    private async Task<IDisposable> TakeTurnAsync(MemberId id, CancellationToken ct)
+    {
+        var stripe = stripes[unchecked((uint)StringComparer.Ordinal.GetHashCode(id.Value)) % stripes.Length];
+        await stripe.WaitAsync(ct);
+        return new Turn(stripe);
+    }
+
+    private sealed class Turn(SemaphoreSlim stripe) : IDisposable
+    {
+        public void Dispose() => stripe.Release();
+    }
+}

@@ -1,0 +1,20 @@
+namespace Loyalty.Adapters.Storage;
+
+/// <summary>The tables the app uses. The members table holds one partition per member; the others are small
+/// indexes that let nightly jobs read only the members who are due.</summary>
+public static class Tables
+{
+    /// <summary>One partition per member: the member row, ledger entries, operation rows.</summary>
+    public const string Members = "members";
+
+    /// <summary>Birthday hints: PartitionKey <c>MMdd</c>, RowKey member id.</summary>
+    public const string Birthdays = "birthdays";
+
+    /// <summary>Last-purchase hints: PartitionKey <c>yyyyMMdd</c> (UTC date of the last purchase), RowKey member id.</summary>
+    public const string LastPurchase = "lastpurchase";
+
+    /// <summary>Lot-expiry hints: PartitionKey <c>yyyyMMdd</c> (the day points expire), RowKey member id.</summary>
+    public const string LotExpiry = "lotexpiry";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry];
+}

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Loyalty.Functions.Http;
+
+/// <summary>When <c>LOYALTY_API_KEY</c> is set, requests to <c>/api</c> (except the health probe) and <c>/admin</c>
+/// must carry it in <c>x-functions-key</c>, as Azure function keys are carried. The comparison takes the same
+/// time whatever the key sent.</summary>
+public static class ApiKey
+{
+    public const string SettingName = "LOYALTY_API_KEY";
+    public const string HeaderName = "x-functions-key";
+
+    public static IApplicationBuilder UseApiKey(this IApplicationBuilder app, string? key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            return app;
+        }
+
+        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        return app.Use(async (context, next) =>
+        {
+            if (IsProtected(context.Request) && !Matches(context.Request.Headers[HeaderName].ToString(), expected))
+            {
+                await TypedResults.Problem(
+                    $"Send the API key in the {HeaderName} header.", statusCode: 401, title: "Unauthorized", type: Problems.Unauthorized)
+                    .ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+    }
+
+    private static bool IsProtected(HttpRequest request) =>
+        (request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/admin"))
+        && !request.Path.Equals("/api/health", StringComparison.OrdinalIgnoreCase);
+
+    // Hashing first makes both sides the same length, so FixedTimeEquals does not leak the key's length either.
+    private static bool Matches(string sent, byte[] expected) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(sent)), expected);
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Loyalty.Functions.Http;
+
+/// <summary>Reads a JSON request body strictly: a size limit, numbers as numbers, no duplicate properties, and
+/// every failure as a problem that names the field at fault.</summary>
+public static class JsonBody
+{
+    /// <summary>Largest body accepted by the API.</summary>
+    public const int MaxBytes = 64 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.Strict,
+        AllowDuplicateProperties = false,
+        MaxDepth = 16,
+    };
+
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken ct)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem("Send the body as application/json.", statusCode: 415, title: "Unsupported media type", type: Problems.UnsupportedMediaType));
+        }
+
+        if (request.ContentLength > MaxBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes)
+            {
+                return (null, TooLarge());
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return Parse<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.</summary>
+    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json)
+        where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(json, Options);
+            return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            var field = FieldOf(e.Path);
+            var message = field == "body" ? "The body is not valid JSON." : "Wrong type or malformed value.";
+            return (null, Problems.Invalid(
+                new Dictionary<string, string[]> { [field] = [message] },
+                "The body could not be read as JSON of the expected shape.",
+                title: "Malformed JSON",
+                type: Problems.MalformedJson));
+        }
+    }
+
+    private static ProblemHttpResult TooLarge() =>
+        TypedResults.Problem($"The body is larger than {MaxBytes} bytes.", statusCode: 413, title: "Payload too large", type: Problems.PayloadTooLarge);
+
+    // "$.lines[0].amount" → "lines[0].amount"; the root or an unknown place → "body".
+    private static string FieldOf(string? path) =>
+        path is null || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+}

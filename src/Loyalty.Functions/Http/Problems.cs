@@ -1,0 +1,60 @@
+using Loyalty.Adapters.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Loyalty.Functions.Http;
+
+/// <summary>The problem types of the API (RFC 9457) and the one place where outcomes become status codes.
+/// Types are relative URIs under <c>/problems/</c>; the README lists them.</summary>
+public static class Problems
+{
+    public const string Validation = "/problems/validation";
+    public const string MalformedJson = "/problems/malformed-json";
+    public const string PayloadTooLarge = "/problems/payload-too-large";
+    public const string UnsupportedMediaType = "/problems/unsupported-media-type";
+    public const string Unauthorized = "/problems/unauthorized";
+    public const string MemberNotFound = "/problems/member-not-found";
+    public const string IdempotencyConflict = "/problems/idempotency-conflict";
+    public const string StorageUnavailable = "/problems/storage-unavailable";
+
+    public static string TypeOf(string slug) => "/problems/" + slug;
+
+    /// <summary>400 with the fields at fault in <c>errors</c>.</summary>
+    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string? detail = null, string title = "Invalid request", string type = Validation) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = 400,
+            Title = title,
+            Type = type,
+            Detail = detail ?? "The request has invalid fields; see errors.",
+        });
+
+    public static ProblemHttpResult Invalid(string field, string message) =>
+        Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult NotFound(string memberId) =>
+        TypedResults.Problem($"No member has the id '{memberId}'.", statusCode: 404, title: "Member not found", type: MemberNotFound);
+
+    public static ProblemHttpResult Conflict(string what, string id) =>
+        TypedResults.Problem(
+            $"The {what} '{id}' was already recorded with different content; use a new id for a new {what}.",
+            statusCode: 409, title: "Idempotency key reused", type: IdempotencyConflict);
+
+    /// <summary>Maps the status of a member operation that did not produce a value.</summary>
+    public static ProblemHttpResult For<T>(OperationResult<T> result, string memberId, string what, string id) => result.Status switch
+    {
+        OperationStatus.MemberNotFound => NotFound(memberId),
+        OperationStatus.Conflict => Conflict(what, id),
+        OperationStatus.Rejected => Rejected(result.Rejection!),
+        _ => throw new InvalidOperationException($"{result.Status} carries a value."),
+    };
+
+    /// <summary>A request the rules refuse (insufficient points, out of stock, …): 422, or 409 for stock.</summary>
+    public static ProblemHttpResult Rejected(string slug) => TypedResults.Problem(
+        RejectionDetail(slug), statusCode: slug == "out-of-stock" ? 409 : 422, title: "Request refused by the program rules", type: TypeOf(slug));
+
+    private static string RejectionDetail(string slug) => slug switch
+    {
+        "insufficient-points" => "The member does not have enough points.",
+        _ => slug.Replace('-', ' '),
+    };
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using Loyalty.Domain;
+using Loyalty.Domain.Members;
+using Loyalty.Functions.Http;
+using PhoneNumbers;
+
+namespace Loyalty.Functions.Members;
+
+/// <summary>The body of <c>PUT /api/members/{memberId}</c>. PUT replaces the profile: an omitted field takes its
+/// default (no phone, <c>en</c>, <c>UTC</c>, not opted in).</summary>
+public sealed record MemberRequest(
+    string? Phone,
+    string? FirstName,
+    string? Birthday,
+    string? Locale,
+    string? TimeZone,
+    bool? SmsOptIn,
+    string? ReferredBy)
+{
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    public MemberProfile? ToProfile(Validator v)
+    {
+        var profile = new MemberProfile
+        {
+            FirstName = v.Text("firstName", FirstName, 100),
+            Phone = NormalisePhone(v),
+            Birthday = ParseBirthday(v),
+            Locale = NormaliseLocale(v),
+            TimeZone = NormaliseTimeZone(v),
+            SmsOptIn = SmsOptIn ?? false,
+            ReferredBy = v.Id("referredBy", ReferredBy, required: false) is { } r ? MemberId.Parse(r) : null,
+        };
+        return v.HasErrors ? null : profile;
+    }
+
+    private string? NormalisePhone(Validator v)
+    {
+        if (Phone is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Numbers must be international (+ and country code): the shop may serve members from anywhere.
+            var number = Phones.Parse(Phone, null);
+            if (Phone.Length <= 32 && Phones.IsValidNumber(number))
+            {
+                return Phones.Format(number, PhoneNumberFormat.E164);
+            }
+        }
+        catch (NumberParseException)
+        {
+        }
+
+        v.Add("phone", "Must be a valid international phone number in E.164 form, e.g. +14255550123.");
+        return null;
+    }
+
+    private Birthday? ParseBirthday(Validator v)
+    {
+        if (Birthday is null)
+        {
+            return null;
+        }
+
+        if (Domain.Members.Birthday.TryParse(Birthday, out var b))
+        {
+            return b;
+        }
+
+        v.Add("birthday", "Must be a date as YYYY-MM-DD, or --MM-DD when the year is unknown.");
+        return null;
+    }
+
+    private string NormaliseLocale(Validator v)
+    {
+        if (Locale is null)
+        {
+            return "en";
+        }
+
+        try
+        {
+            if (Locale.Length <= 35 && Locale.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            {
+                return CultureInfo.GetCultureInfo(Locale, predefinedOnly: true).Name;
+            }
+        }
+        catch (CultureNotFoundException)
+        {
+        }
+
+        v.Add("locale", "Must be a BCP 47 language tag such as en, zh-CN or ru.");
+        return "en";
+    }
+
+    private string NormaliseTimeZone(Validator v)
+    {
+        if (TimeZone is null)
+        {
+            return "UTC";
+        }
+
+        if (TimeZone.Length <= 64 && TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) && zone.HasIanaId)
+        {
+            return zone.Id;
+        }
+
+        v.Add("timeZone", "Must be an IANA time zone id such as Europe/Moscow or America/Los_Angeles.");
+        return "UTC";
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Loyalty.Adapters.Storage;
+using Loyalty.Domain;
+using Loyalty.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Loyalty.Functions.Members;
+
+public static class MembersApi
+{
+    public static IEndpointRouteBuilder MapMembersApi(this IEndpointRouteBuilder app)
+    {
+        var members = app.MapGroup("/api/members").WithTags("Members");
+        members.MapPut("/{memberId}", PutMember)
+            .WithName("PutMember")
+            .WithSummary("Enroll a member, or replace their profile")
+            .Accepts<MemberRequest>("application/json");
+        members.MapGet("/{memberId}", GetMember).WithName("GetMember").WithSummary("A member, their points and tier");
+        members.MapGet("/{memberId}/ledger", GetLedger).WithName("GetLedger").WithSummary("The member's ledger, newest first");
+        return app;
+    }
+
+    private static async Task<Results<Created<MemberResponse>, Ok<MemberResponse>, ProblemHttpResult>> PutMember(
+        string memberId, HttpRequest request, MemberStore store, CancellationToken ct)
+    {
+        if (!MemberId.TryParse(memberId, out var id))
+        {
+            return InvalidId();
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<MemberRequest>(request, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var v = new Validator();
+        var profile = body!.ToProfile(v);
+        if (profile?.ReferredBy == id)
+        {
+            v.Add("referredBy", "A member cannot refer themselves.");
+        }
+
+        if (v.HasErrors)
+        {
+            return Problems.Invalid(v.Errors);
+        }
+
+        var (created, member) = await store.SaveProfileAsync(id, profile!, ct);
+        var response = MemberResponse.From(member);
+        return created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
+    }
+
+    private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(
+        string memberId, MemberStore store, CancellationToken ct)
+    {
+        if (!MemberId.TryParse(memberId, out var id))
+        {
+            return InvalidId();
+        }
+
+        var member = await store.GetAsync(id, ct);
+        return member is null ? Problems.NotFound(memberId) : TypedResults.Ok(MemberResponse.From(member));
+    }
+
+    private static async Task<Results<Ok<LedgerPage>, ProblemHttpResult>> GetLedger(
+        string memberId, string? limit, string? continuation, MemberStore store, CancellationToken ct)
+    {
+        var v = new Validator();
+        var id = v.Id("memberId", memberId);
+        var pageSize = 50;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > 200))
+        {
+            v.Add("limit", "Must be a whole number from 1 to 200.");
+        }
+
+        long? before = null;
+        if (continuation is not null)
+        {
+            before = long.TryParse(continuation, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : null;
+            if (before is null)
+            {
+                v.Add("continuation", "Must be the continuation of a previous page.");
+            }
+        }
+
+        if (v.HasErrors)
+        {
+            return Problems.Invalid(v.Errors);
+        }
+
+        var member = MemberId.Parse(id!);
+        if (await store.GetAsync(member, ct) is null)
+        {
+            return Problems.NotFound(memberId);
+        }
+
+        var (entries, next) = await store.GetLedgerAsync(member, pageSize, before, ct);
+        return TypedResults.Ok(new LedgerPage(
+            [.. entries.Select(LedgerEntryResponse.From)],
+            next?.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static ProblemHttpResult InvalidId() =>
+        Problems.Invalid("memberId", $"Must be 1 to {Ids.MaxLength} characters of A-Z, a-z, 0-9, '_' and '-'.");
+}

@@ -1,0 +1,43 @@
+using Loyalty.Adapters.Storage;
+using Loyalty.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Loyalty.Functions.Purchases;
+
+public static class PurchasesApi
+{
+    public static IEndpointRouteBuilder MapPurchasesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/purchases", RecordPurchase)
+            .WithTags("Purchases")
+            .WithName("RecordPurchase")
+            .WithSummary("Record a purchase and credit its points (idempotent by purchaseId)")
+            .Accepts<PurchaseRequest>("application/json");
+        return app;
+    }
+
+    private static async Task<Results<Created<PurchaseResult>, Ok<PurchaseResult>, ProblemHttpResult>> RecordPurchase(
+        HttpRequest request, PurchaseRecorder recorder, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<PurchaseRequest>(request, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var v = new Validator();
+        var purchase = recorder.Validate(body!, v);
+        if (purchase is null)
+        {
+            return Problems.Invalid(v.Errors);
+        }
+
+        var result = await recorder.RecordAsync(purchase, ct);
+        return result.Status switch
+        {
+            OperationStatus.Created => TypedResults.Created($"/api/members/{purchase.MemberId.Value}/ledger", result.Value),
+            OperationStatus.Replayed => TypedResults.Ok(result.Value),
+            _ => Problems.For(result, purchase.MemberId.Value, "purchase", purchase.PurchaseId.Value),
+        };
+    }
+}

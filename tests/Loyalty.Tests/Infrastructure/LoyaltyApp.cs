@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Loyalty.Adapters.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Loyalty.Tests.Infrastructure;
+
+/// <summary>The real handler app (the whole ASP.NET Core pipeline) on Azurite, optionally with a fake clock
+/// and extra settings.</summary>
+public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    public LoyaltyApp(Azurite azurite, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
+        : this(azurite.ConnectionString, time, settings)
+    {
+    }
+
+    public FakeTimeProvider? Time => time;
+
+    /// <summary>A client once the app reports healthy (its tables exist).</summary>
+    public async Task<HttpClient> StartAsync()
+    {
+        var client = CreateClient();
+        for (var i = 0; i < 100; i++)
+        {
+            using var health = await client.GetAsync("/api/health");
+            if (health.StatusCode == HttpStatusCode.OK)
+            {
+                return client;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("The app did not become healthy.");
+    }
+
+    public T Service<T>()
+        where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting(StorageAccount.SettingName, storageConnectionString);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (time is not null)
+        {
+            builder.ConfigureServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
+        }
+    }
+}
+
+public static class HttpExtensions
+{
+    public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient client, HttpMethod method, string url, string json, string contentType = "application/json") =>
+        client.SendAsync(new HttpRequestMessage(method, url) { Content = new StringContent(json, Encoding.UTF8, contentType) });
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, string json) =>
+        client.SendJsonAsync(HttpMethod.Post, url, json);
+
+    public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string url, string json) =>
+        client.SendJsonAsync(HttpMethod.Put, url, json);
+
+    public static async Task<T> ReadAsync<T>(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<T>())!;
+
+    /// <summary>Reads a problem+json answer and checks it has the RFC 9457 members.</summary>
+    public static async Task<Problem> ReadProblemAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<Problem>();
+        Assert.NotNull(problem);
+        Assert.Equal((int)response.StatusCode, problem.Status);
+        Assert.False(string.IsNullOrEmpty(problem.Title));
+        return problem;
+    }
+}
+
+public sealed record Problem(string Type, string Title, int Status, string? Detail, Dictionary<string, string[]>? Errors);
