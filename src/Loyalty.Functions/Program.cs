@@ -24,7 +24,7 @@ services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());
 services.AddSingleton<PurchaseRecorder>();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-services.AddProblemDetails();
+services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
 services.AddExceptionHandler<TransientFailures>();
 services.AddStorageHealthCheck();
 services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -47,8 +47,13 @@ app.UseApiKey(app.Configuration[ApiKey.SettingName]);
 app.MapGet("/", () => TypedResults.Text("Loyalty Functions handler")).ExcludeFromDescription();
 app.MapOpenApi("/api/openapi.json");
 app.MapHealthApi();
-app.MapMembersApi();
-app.MapPurchasesApi();
+
+var api = app.MapGroup("/api")
+    .ProducesValidationProblem()
+    .ProducesProblem(StatusCodes.Status401Unauthorized)
+    .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+api.MapMembersApi();
+api.MapPurchasesApi();
 
 app.Run();
 

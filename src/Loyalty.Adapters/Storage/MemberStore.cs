@@ -97,9 +97,10 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
                 return await ReplayAsync<T>(id, key, requestHash, ct)
                     ?? throw new InvalidOperationException("The operation row conflicted but cannot be read.", e);
             }
-            catch (TableTransactionFailedException e) when (e.Status == 412)
+            catch (TableTransactionFailedException e) when (e.Status == 412 || (e.Status == 409 && e.FailedTransactionActionIndex > 0))
             {
-                // The member changed since we read it: decide again on the new state.
+                // The member changed since we read it: another writer committed first (the service reports either
+                // the member row's ETag or the ledger row it added under the same sequence number). Decide again.
             }
         }
 

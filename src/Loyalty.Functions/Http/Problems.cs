@@ -18,6 +18,26 @@ public static class Problems
 
     public static string TypeOf(string slug) => "/problems/" + slug;
 
+    /// <summary>Problems the framework writes itself (unknown route, wrong method, wrong content type, unhandled
+    /// error) get this API's types too, so that clients can rely on <c>type</c> alone.</summary>
+    public static void UseOwnTypes(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
+        {
+            problem.Type = problem.Status switch
+            {
+                400 => Validation,
+                401 => Unauthorized,
+                404 => TypeOf("not-found"),
+                405 => TypeOf("method-not-allowed"),
+                413 => PayloadTooLarge,
+                415 => UnsupportedMediaType,
+                _ => TypeOf("internal-error"),
+            };
+        }
+    }
+
     /// <summary>400 with the fields at fault in <c>errors</c>.</summary>
     public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors, string? detail = null, string title = "Invalid request", string type = Validation) =>
         TypedResults.Problem(new HttpValidationProblemDetails(errors)

@@ -10,11 +10,13 @@ public static class MembersApi
 {
     public static IEndpointRouteBuilder MapMembersApi(this IEndpointRouteBuilder app)
     {
-        var members = app.MapGroup("/api/members").WithTags("Members");
+        var members = app.MapGroup("/members").WithTags("Members").ProducesProblem(StatusCodes.Status404NotFound);
         members.MapPut("/{memberId}", PutMember)
             .WithName("PutMember")
             .WithSummary("Enroll a member, or replace their profile")
-            .Accepts<MemberRequest>("application/json");
+            .Accepts<MemberRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         members.MapGet("/{memberId}", GetMember).WithName("GetMember").WithSummary("A member, their points and tier");
         members.MapGet("/{memberId}/ledger", GetLedger).WithName("GetLedger").WithSummary("The member's ledger, newest first");
         return app;

@@ -8,11 +8,15 @@ public static class PurchasesApi
 {
     public static IEndpointRouteBuilder MapPurchasesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/purchases", RecordPurchase)
+        app.MapPost("/purchases", RecordPurchase)
             .WithTags("Purchases")
             .WithName("RecordPurchase")
             .WithSummary("Record a purchase and credit its points (idempotent by purchaseId)")
-            .Accepts<PurchaseRequest>("application/json");
+            .Accepts<PurchaseRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 
