@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Benchmark: purchases per second end to end over HTTP (the handler in its own process) against the raw rate of
+# Azurite table transactions of the same shape, with latency percentiles and the handler's peak memory.
+# Arguments go to the benchmark: --clients 16 --seconds 15 --warmup 3 --members 256
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+trap stop_children EXIT
+cd "$repo_root"
+
+ensure_node_modules
+dotnet build tests/Loyalty.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+start_azurite memory "$repo_root/artifacts/bench/azurite.log"
+dotnet tests/Loyalty.Benchmarks/bin/Release/net10.0/Loyalty.Benchmarks.dll \
+  src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll "$@"

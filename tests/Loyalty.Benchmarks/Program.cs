@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Loyalty.Adapters.Storage;
+using Loyalty.Domain;
+using Loyalty.Domain.Members;
+using Loyalty.Domain.Program;
+using Loyalty.Domain.Purchases;
+using Loyalty.Functions.Purchases;
+
+// Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape.
+// Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256]
+var options = Options.Parse(args);
+var connection = Environment.GetEnvironmentVariable(StorageAccount.SettingName)
+    ?? throw new InvalidOperationException("Set AzureWebJobsStorage (eng/bench.sh starts Azurite and does).");
+var account = StorageAccount.FromConnectionString(connection);
+var tables = account.CreateTableServiceClient();
+var inv = CultureInfo.InvariantCulture;
+
+Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment.ProcessorCount} cores, {options.Clients} clients, {options.Members} members, {options.Seconds} s per phase after {options.Warmup} s warm-up"));
+
+var requests = await StorageRequestsPerPurchase(connection);
+Console.WriteLine($"storage requests per purchase (measured in process): first of the day {requests.First}, then {requests.Steady}");
+
+var raw = await RawTransactions(tables, options);
+Console.WriteLine(raw.Format("raw table transactions (SDK, same shape)", "tx/s"));
+
+using var handler = Handler.Start(options.HandlerPath, connection);
+try
+{
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients }) { BaseAddress = handler.BaseAddress };
+    await handler.WaitHealthyAsync(http);
+    var e2e = await EndToEnd(http, options);
+    Console.WriteLine(e2e.Format("end to end (HTTP POST /api/purchases)", "purchases/s"));
+    Console.WriteLine(string.Create(inv, $"ratio end-to-end / raw: {100 * e2e.Rate / raw.Rate:F1} % (target >= 50 %)"));
+    Console.WriteLine(string.Create(inv, $"handler peak memory (VmHWM): {handler.PeakMemoryMiB():F0} MiB"));
+    if (e2e.Errors > 0)
+    {
+        Console.WriteLine($"errors during the end-to-end phase: {e2e.Errors}");
+        return 1;
+    }
+}
+finally
+{
+    handler.Stop();
+}
+
+return 0;
+
+static async Task<Result> RawTransactions(TableServiceClient tables, Options options)
+{
+    var table = tables.GetTableClient("benchraw" + Guid.NewGuid().ToString("N")[..8]);
+    await table.CreateAsync();
+    try
+    {
+        var etags = new ETag[options.Members];
+        for (var m = 0; m < options.Members; m++)
+        {
+            etags[m] = (await table.AddEntityAsync(MemberRow(m, 0))).Headers.ETag!.Value;
+        }
+
+        var seq = new long[options.Members];
+        return await Measure(options, async (client, n) =>
+        {
+            var m = client + (n % (options.Members / options.Clients) * options.Clients);
+            var s = ++seq[m];
+            var actions = new[]
+            {
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"op|purchase|{client}-{n}-{Guid.NewGuid():N}") { ["Hash"] = new string('h', 44), ["Result"] = new string('r', 120), ["Entries"] = "1" }),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"entry|{long.MaxValue - s:D19}") { ["Seq"] = s, ["Kind"] = "Earn", ["Points"] = 10L, ["BalanceAfter"] = 10L * s, ["Reference"] = "p" }),
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRow(m, s), etags[m]),
+            };
+            var response = await table.SubmitTransactionAsync(actions);
+            etags[m] = response.Value[2].Headers.ETag!.Value;
+            return true;
+        });
+    }
+    finally
+    {
+        await table.DeleteAsync();
+    }
+
+    static TableEntity MemberRow(int m, long seq) => new($"m{m}", "member")
+    {
+        ["FirstName"] = "Bench",
+        ["Locale"] = "en",
+        ["TimeZone"] = "UTC",
+        ["LastSeq"] = seq,
+        ["Lifetime"] = 10L * seq,
+        ["Lots"] = "2027-11-24=" + (10 * seq).ToString(CultureInfo.InvariantCulture),
+    };
+}
+
+static async Task<Result> EndToEnd(HttpClient http, Options options)
+{
+    var run = Guid.NewGuid().ToString("N")[..8];
+    for (var m = 0; m < options.Members; m++)
+    {
+        using var put = await http.PutAsync($"/api/members/bench-{run}-{m}", Json("{\"firstName\":\"Bench\"}"));
+        put.EnsureSuccessStatusCode();
+    }
+
+    return await Measure(options, async (client, n) =>
+    {
+        var m = client + (n % (options.Members / options.Clients) * options.Clients);
+        var body = $$"""{"purchaseId":"{{run}}-{{client}}-{{n}}","memberId":"bench-{{run}}-{{m}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""";
+        using var response = await http.PostAsync("/api/purchases", Json(body));
+        return response.StatusCode == HttpStatusCode.Created;
+    });
+}
+
+static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+// Runs the operation from every client in a loop: a warm-up, then the measured window.
+static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> operation)
+{
+    var latencies = new List<double>[options.Clients];
+    var errors = 0;
+    var warmupEnd = Stopwatch.GetTimestamp() + (long)(options.Warmup * Stopwatch.Frequency);
+    var end = warmupEnd + (long)(options.Seconds * Stopwatch.Frequency);
+    await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(async () =>
+    {
+        latencies[client] = [];
+        for (var n = 0; ; n++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            if (start >= end)
+            {
+                return;
+            }
+
+            var ok = await operation(client, n);
+            var stop = Stopwatch.GetTimestamp();
+            if (start >= warmupEnd)
+            {
+                latencies[client].Add((stop - start) * 1000.0 / Stopwatch.Frequency);
+                if (!ok)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }
+    })));
+    var all = latencies.SelectMany(l => l).Order().ToArray();
+    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors);
+
+    static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))];
+}
+
+// The same code path as the handler, with a pipeline policy counting what reaches storage.
+static async Task<(int First, int Steady)> StorageRequestsPerPurchase(string connection)
+{
+    var counter = new CountingPolicy();
+    var tableOptions = StorageAccount.DefaultTableOptions();
+    tableOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+    var tables = new TableServiceClient(connection, tableOptions);
+    foreach (var t in Loyalty.Adapters.Storage.Tables.All)
+    {
+        await tables.CreateTableIfNotExistsAsync(t);
+    }
+
+    var store = new MemberStore(tables, new MemberIndexes(tables), TimeProvider.System);
+    var program = new ProgramDefinition { Name = "Bench", Currencies = new Dictionary<string, CurrencyRule> { ["USD"] = new() } };
+    var recorder = new PurchaseRecorder(store, program, TimeProvider.System);
+    var member = MemberId.Parse("bench-count-" + Guid.NewGuid().ToString("N")[..8]);
+    await store.SaveProfileAsync(member, new MemberProfile(), CancellationToken.None);
+    var at = TimeProvider.System.GetUtcNow().AddMinutes(-1);
+
+    async Task<int> Count(string id)
+    {
+        var before = counter.Count;
+        await recorder.RecordAsync(new Purchase(OperationId.Parse(id), member, new Money(10, Currency.Parse("USD")), at, null, []), CancellationToken.None);
+        return counter.Count - before;
+    }
+
+    return (await Count("first"), await Count("second"));
+}
+
+internal sealed record Result(double Rate, double P50, double P95, double P99, int Errors)
+{
+    public string Format(string what, string unit) => string.Create(CultureInfo.InvariantCulture,
+        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms");
+}
+
+internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy
+{
+    private int count;
+
+    public int Count => count;
+
+    public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref count);
+}
+
+internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members)
+{
+    public static Options Parse(string[] args)
+    {
+        string Value(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        var clients = int.Parse(Value("--clients", "16"), CultureInfo.InvariantCulture);
+        var members = int.Parse(Value("--members", "256"), CultureInfo.InvariantCulture);
+        return new Options(
+            args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : throw new ArgumentException("The first argument is the handler's Loyalty.Functions.dll."),
+            clients,
+            double.Parse(Value("--seconds", "15"), CultureInfo.InvariantCulture),
+            double.Parse(Value("--warmup", "3"), CultureInfo.InvariantCulture),
+            Math.Max(clients, members / clients * clients));
+    }
+}
+
+/// <summary>The handler in its own process, as it runs in production, so that its memory is its own.</summary>
+internal sealed class Handler : IDisposable
+{
+    private readonly Process process;
+
+    private Handler(Process process, Uri baseAddress) => (this.process, BaseAddress) = (process, baseAddress);
+
+    public Uri BaseAddress { get; }
+
+    public static Handler Start(string dll, string connection)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment[StorageAccount.SettingName] = connection;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new Handler(process, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public async Task WaitHealthyAsync(HttpClient http)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                using var health = await http.GetAsync("/api/health");
+                if (health.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("The handler did not become healthy.");
+    }
+
+    public double PeakMemoryMiB()
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    public void Stop()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
