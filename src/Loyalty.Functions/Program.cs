@@ -4,7 +4,9 @@ using Loyalty.Functions.Health;
 using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Members;
+using System.Security.Cryptography;
 using Loyalty.Functions.Purchases;
+using Loyalty.Functions.Rewards;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
@@ -21,6 +23,8 @@ services.AddSingleton<MemberStore>();
 services.AddSingleton<StorageSetup>();
 services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());
 
+services.AddSingleton(RandomNumberGenerator.Create());
+services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);

@@ -166,7 +166,7 @@ static async Task<(int First, int Steady)> StorageRequestsPerPurchase(string con
 
     var store = new MemberStore(tables, new MemberIndexes(tables), TimeProvider.System);
     var program = new ProgramDefinition { Name = "Bench", Currencies = new Dictionary<string, CurrencyRule> { ["USD"] = new() } };
-    var recorder = new PurchaseRecorder(store, program, TimeProvider.System);
+    var recorder = new PurchaseRecorder(store, program, TimeProvider.System, new Loyalty.Functions.Rewards.VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()));
     var member = MemberId.Parse("bench-count-" + Guid.NewGuid().ToString("N")[..8]);
     await store.SaveProfileAsync(member, new MemberProfile(), CancellationToken.None);
     var at = TimeProvider.System.GetUtcNow().AddMinutes(-1);

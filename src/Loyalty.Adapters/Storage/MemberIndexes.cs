@@ -15,6 +15,7 @@ public sealed class MemberIndexes(TableServiceClient service)
     private readonly TableClient birthdays = service.GetTableClient(Tables.Birthdays);
     private readonly TableClient lastPurchase = service.GetTableClient(Tables.LastPurchase);
     private readonly TableClient lotExpiry = service.GetTableClient(Tables.LotExpiry);
+    private readonly TableClient tierReview = service.GetTableClient(Tables.TierReview);
 
     public static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
@@ -36,6 +37,11 @@ public sealed class MemberIndexes(TableServiceClient service)
         foreach (var lot in newAccount.Lots.Where(l => l.ExpiresOn is not null && !oldExpiries.Contains(l.ExpiresOn)))
         {
             writes.Add(Upsert(lotExpiry, DayKey(lot.ExpiresOn!.Value), id, ct));
+        }
+
+        if (newAccount.TierReviewOn is { } review && review != oldAccount?.TierReviewOn)
+        {
+            writes.Add(Upsert(tierReview, DayKey(review), id, ct));
         }
 
         return Task.WhenAll(writes);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Collections.Immutable;
 using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
@@ -39,12 +39,18 @@ internal static class MemberRows
             LastSeq = row.GetInt64("LastSeq") ?? 0,
             Lots = [.. ParseLots(row.GetString("Lots"))],
             Debt = new Points(row.GetInt64("Debt") ?? 0),
+            Months = Pairs(row.GetString("Months")).ToImmutableSortedDictionary(p => MonthKey.Parse(p.Key), p => ParseActivity(p.Value)),
+            TierReviewOn = row.GetString("TierReviewOn") is { } review ? ParseDay(review) : null,
+            Grants = Pairs(row.GetString("Grants")).ToImmutableSortedDictionary(p => p.Key, p => ParseDay(p.Value), StringComparer.Ordinal),
         };
-        return new StoredMember(MemberId.Parse(row.PartitionKey), profile, account, row.ETag);
+        return new StoredMember(MemberId.Parse(row.PartitionKey), profile, account, row.ETag, row.GetDateTimeOffset("ErasedAt"));
     }
 
-    public static TableEntity ToRow(MemberId id, MemberProfile profile, Account account, DateTimeOffset updatedAt) => new(id.Value, MemberRowKey)
+    public static TableEntity ToRow(StoredMember m, DateTimeOffset updatedAt) => ToRow(m.Id, m.Profile, m.Account, updatedAt, m.ErasedAt);
+
+    public static TableEntity ToRow(MemberId id, MemberProfile profile, Account account, DateTimeOffset updatedAt, DateTimeOffset? erasedAt = null) => new(id.Value, MemberRowKey)
     {
+        ["ErasedAt"] = erasedAt,
         ["FirstName"] = profile.FirstName,
         ["Phone"] = profile.Phone,
         ["Birthday"] = profile.Birthday?.ToString(),
@@ -61,6 +67,9 @@ internal static class MemberRows
         ["LastSeq"] = account.LastSeq,
         ["Lots"] = FormatLots(account.Lots),
         ["Debt"] = account.Debt.Value,
+        ["Months"] = Join(account.Months.Select(m => (m.Key.ToString(), $"{Inv(m.Value.Spend)}/{Inv(m.Value.Points)}"))),
+        ["TierReviewOn"] = account.TierReviewOn is { } review ? Day(review) : null,
+        ["Grants"] = Join(account.Grants.Select(g => (g.Key, Day(g.Value)))),
 
         // Derived, for people reading the table in Storage Explorer; never read back.
         ["Balance"] = account.Balance.Value,
@@ -88,30 +97,33 @@ internal static class MemberRows
         row.GetString("Reference") ?? "",
         row.GetString("Note"));
 
-    // Lots sit in the member row as "2027-11-24=150;never=20", so a debit that touches any number of lots is
-    // still one row replaced in the transaction (a transaction holds at most 100 rows).
-    private static string FormatLots(IEnumerable<Lot> lots)
-    {
-        var text = new StringBuilder();
-        foreach (var lot in lots)
-        {
-            text.Append(text.Length == 0 ? "" : ";")
-                .Append(lot.ExpiresOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never")
-                .Append('=')
-                .Append(lot.Remaining.Value.ToString(CultureInfo.InvariantCulture));
-        }
+    // Lots, months and grants sit in the member row as "key=value;key=value" lists ("2027-11-24=150;never=20"),
+    // so a debit that touches any number of lots is still one row replaced in the transaction (a transaction
+    // holds at most 100 rows), and the whole account is read in one request.
+    private static string FormatLots(IEnumerable<Lot> lots) =>
+        Join(lots.Select(l => (l.ExpiresOn is { } on ? Day(on) : "never", Inv(l.Remaining.Value))));
 
-        return text.ToString();
+    private static IEnumerable<Lot> ParseLots(string? text) =>
+        Pairs(text).Select(p => new Lot(p.Key == "never" ? null : ParseDay(p.Key), new Points(long.Parse(p.Value, CultureInfo.InvariantCulture))));
+
+    private static Activity ParseActivity(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return new Activity(decimal.Parse(text[..slash], CultureInfo.InvariantCulture), long.Parse(text[(slash + 1)..], CultureInfo.InvariantCulture));
     }
 
-    private static IEnumerable<Lot> ParseLots(string? text)
-    {
-        foreach (var part in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var split = part.IndexOf('=', StringComparison.Ordinal);
-            var date = part[..split];
-            DateOnly? expires = date == "never" ? null : DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-            yield return new Lot(expires, new Points(long.Parse(part[(split + 1)..], CultureInfo.InvariantCulture)));
-        }
-    }
+    private static string Join(IEnumerable<(string Key, string Value)> pairs) => string.Join(';', pairs.Select(p => $"{p.Key}={p.Value}"));
+
+    private static IEnumerable<KeyValuePair<string, string>> Pairs(string? text) =>
+        (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Split('=', 2))
+            .Select(kv => KeyValuePair.Create(kv[0], kv[1]));
+
+    private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static DateOnly ParseDay(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Inv(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+
+    private static string Inv(long l) => l.ToString(CultureInfo.InvariantCulture);
 }

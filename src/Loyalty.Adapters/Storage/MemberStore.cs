@@ -13,6 +13,9 @@ namespace Loyalty.Adapters.Storage;
 /// and the ledger entries and replaces the member row under its ETag, retried when another writer got there first.</summary>
 public sealed class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
 {
+    /// <summary>The rejection of any operation on an erased member.</summary>
+    public const string MemberErased = "member-erased";
+
     private const int MaxAttempts = 10;
 
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
@@ -29,7 +32,8 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
         return row.HasValue ? MemberRows.ToMember(row.Value!) : null;
     }
 
-    /// <summary>Creates the member or replaces their profile. Returns whether it was created, and the member after.</summary>
+    /// <summary>Creates the member or replaces their profile. Returns whether it was created, and the member after.
+    /// An erased member is returned unchanged: erasure is final.</summary>
     public async Task<(bool Created, StoredMember Member)> SaveProfileAsync(MemberId id, MemberProfile profile, CancellationToken ct)
     {
         using var turn = await TakeTurnAsync(id, ct);
@@ -37,6 +41,11 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
         {
             var now = time.GetUtcNow();
             var current = await GetAsync(id, ct);
+            if (current is { IsErased: true })
+            {
+                return (false, current);
+            }
+
             var account = current?.Account ?? new Account { EnrolledAt = now };
             await indexes.AddHintsAsync(id, current?.Profile, current?.Account, profile, account, ct);
             var row = MemberRows.ToRow(id, profile, account, now);
@@ -59,20 +68,42 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
     /// <summary>Runs an idempotent operation on a member: <paramref name="decide"/> sees the member as stored and
     /// returns the posting to commit; the result is stored with the operation row so that a replay with the
     /// same <paramref name="requestHash"/> returns it unchanged, and a different request under the same key
-    /// is a conflict.</summary>
+    /// is a conflict. Erased members refuse every operation (<c>member-erased</c>) unless <paramref name="allowErased"/>.</summary>
+    public Task<OperationResult<T>> ExecuteAsync<T>(
+        MemberId id, OperationKey key, string requestHash, Func<StoredMember, Decision<T>> decide, CancellationToken ct, bool allowErased = false) =>
+        ExecuteAsync<T>(id, key, requestHash, related: null, (member, _) => decide(member), ct, allowErased);
+
+    /// <summary>As the other overload, with a related operation of the same member (the purchase a return returns,
+    /// the redemption a cancellation cancels) read on every attempt and given to <paramref name="decide"/>; the
+    /// decision may replace its details in the same transaction, under its ETag, so that two returns of one
+    /// purchase cannot both see the same returnable amount.</summary>
     public async Task<OperationResult<T>> ExecuteAsync<T>(
-        MemberId id, OperationKey key, string requestHash, Func<StoredMember, Decision<T>> decide, CancellationToken ct)
+        MemberId id,
+        OperationKey key,
+        string requestHash,
+        OperationKey? related,
+        Func<StoredMember, StoredOperation?, Decision<T>> decide,
+        CancellationToken ct,
+        bool allowErased = false)
     {
         using var turn = await TakeTurnAsync(id, ct);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var member = await GetAsync(id, ct);
+            var memberRead = GetAsync(id, ct);
+            var relatedRead = related is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
+            var member = await memberRead;
+            var relatedOp = await relatedRead;
             if (member is null)
             {
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
             }
 
-            var decision = decide(member);
+            if (related is not null && relatedOp is null)
+            {
+                return await ReplayAsync<T>(id, key, requestHash, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound);
+            }
+
+            var decision = member.IsErased && !allowErased ? Decision<T>.Reject(MemberErased) : decide(member, relatedOp);
             if (decision.Rejection is not null)
             {
                 // A rejected request may have been done before (e.g. a redemption that spent the points).
@@ -86,7 +117,13 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
                 new(TableTransactionActionType.Add, OperationRow(id, key, requestHash, decision, posting)),
             };
             actions.AddRange(posting.Entries.Select(e => new TableTransactionAction(TableTransactionActionType.Add, MemberRows.ToRow(id, e))));
-            actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(id, member.Profile, posting.Account, posting.RecordedAt), member.ETag));
+            if (decision.RelatedDetails is { } details)
+            {
+                var update = new TableEntity(id.Value, relatedOp!.Key.RowKey) { ["Details"] = Serialize(details) };
+                actions.Add(new(TableTransactionActionType.UpdateMerge, update, relatedOp.ETag));
+            }
+
+            actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(member with { Account = posting.Account }, posting.RecordedAt), member.ETag));
             try
             {
                 await Table.SubmitTransactionAsync(actions, ct);
@@ -118,7 +155,7 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
         var r = row.Value!;
         var entries = (r.GetString("Entries") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        return new StoredOperation(key, r.GetString("Hash") ?? "", r.GetString("Result") ?? "null", r.GetString("Details"), entries);
+        return new StoredOperation(key, r.GetString("Hash") ?? "", r.GetString("Result") ?? "null", r.GetString("Details"), entries, r.ETag);
     }
 
     /// <summary>A page of the ledger, newest first: at most <paramref name="limit"/> entries older than
@@ -162,10 +199,12 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
             ["Kind"] = key.Kind,
             ["Hash"] = requestHash,
             ["Result"] = JsonSerializer.Serialize(decision.Result, Json),
-            ["Details"] = decision.Details is null ? null : JsonSerializer.Serialize(decision.Details, decision.Details.GetType(), Json),
+            ["Details"] = decision.Details is null ? null : Serialize(decision.Details),
             ["Entries"] = string.Join(',', posting.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture))),
             ["RecordedAt"] = posting.RecordedAt,
         };
+
+    private static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Json);
 
     private async Task<IDisposable> TakeTurnAsync(MemberId id, CancellationToken ct)
     {

@@ -5,8 +5,12 @@ using Loyalty.Domain.Members;
 
 namespace Loyalty.Adapters.Storage;
 
-/// <summary>A member as stored: profile, account and the ETag that guards the next write.</summary>
-public sealed record StoredMember(MemberId Id, MemberProfile Profile, Account Account, ETag ETag);
+/// <summary>A member as stored: profile, account and the ETag that guards the next write. An erased member keeps
+/// the anonymised account for accounting; their personal data is gone.</summary>
+public sealed record StoredMember(MemberId Id, MemberProfile Profile, Account Account, ETag ETag, DateTimeOffset? ErasedAt = null)
+{
+    public bool IsErased => ErasedAt is not null;
+}
 
 /// <summary>The idempotency key of an operation on a member: its kind (purchase, return, …) and the caller's id.
 /// The operation's row in the member's partition is keyed by it, so a second delivery finds the first.</summary>
@@ -19,8 +23,8 @@ public readonly record struct OperationKey(string Kind, OperationId Id)
 /// <typeparam name="T">The result returned to the caller; stored with the operation so a replay returns it unchanged.</typeparam>
 public sealed record Decision<T>
 {
-    private Decision(Posting? posting, T? result, string? rejection, object? details) =>
-        (Posting, Result, Rejection, Details) = (posting, result, rejection, details);
+    private Decision(Posting? posting, T? result, string? rejection, object? details, object? relatedDetails) =>
+        (Posting, Result, Rejection, Details, RelatedDetails) = (posting, result, rejection, details, relatedDetails);
 
     public Posting? Posting { get; }
 
@@ -32,9 +36,14 @@ public sealed record Decision<T>
     /// <summary>Facts about the operation that later operations read back (e.g. a purchase's amount for returns).</summary>
     public object? Details { get; }
 
-    public static Decision<T> Commit(Posting posting, T result, object? details = null) => new(posting, result, null, details);
+    /// <summary>New details for the related operation (e.g. the purchase a return returns), written in the same
+    /// transaction under that row's ETag.</summary>
+    public object? RelatedDetails { get; }
 
-    public static Decision<T> Reject(string problem) => new(null, default, problem, null);
+    public static Decision<T> Commit(Posting posting, T result, object? details = null, object? relatedDetails = null) =>
+        new(posting, result, null, details, relatedDetails);
+
+    public static Decision<T> Reject(string problem) => new(null, default, problem, null, null);
 }
 
 public enum OperationStatus
@@ -52,12 +61,20 @@ public enum OperationStatus
 
     /// <summary>The decision refused it; <see cref="OperationResult{T}.Rejection"/> says why.</summary>
     Rejected,
+
+    /// <summary>The operation it depends on (e.g. the purchase of a return) does not exist.</summary>
+    RelatedNotFound,
 }
 
 public sealed record OperationResult<T>(OperationStatus Status, T? Value = default, string? Rejection = null);
 
 /// <summary>An operation row read back: the request fingerprint, the result, and the details it recorded.</summary>
-public sealed record StoredOperation(OperationKey Key, string RequestHash, string ResultJson, string? DetailsJson, IReadOnlyList<long> Entries);
+public sealed record StoredOperation(OperationKey Key, string RequestHash, string ResultJson, string? DetailsJson, IReadOnlyList<long> Entries, ETag ETag)
+{
+    public TDetails? Details<TDetails>() => DetailsJson is null ? default : System.Text.Json.JsonSerializer.Deserialize<TDetails>(DetailsJson, System.Text.Json.JsonSerializerOptions.Web);
+
+    public TResult? Result<TResult>() => System.Text.Json.JsonSerializer.Deserialize<TResult>(ResultJson, System.Text.Json.JsonSerializerOptions.Web);
+}
 
 /// <summary>Thrown when a member's partition stayed contended through every retry: a transient failure.</summary>
 public sealed class ConcurrencyExhaustedException(MemberId id, int attempts)

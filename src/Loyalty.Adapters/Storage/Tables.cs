@@ -16,5 +16,8 @@ public static class Tables
     /// <summary>Lot-expiry hints: PartitionKey <c>yyyyMMdd</c> (the day points expire), RowKey member id.</summary>
     public const string LotExpiry = "lotexpiry";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry];
+    /// <summary>Tier-review hints: PartitionKey <c>yyyyMMdd</c> (the member's review day), RowKey member id.</summary>
+    public const string TierReview = "tierreview";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview];
 }

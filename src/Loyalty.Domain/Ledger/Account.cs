@@ -27,10 +27,38 @@ public sealed record Account
     /// <summary>Points owed: debits that found no lots to consume. Positive only when <see cref="Lots"/> is empty.</summary>
     public Points Debt { get; init; }
 
+    /// <summary>Spend and points per calendar month (UTC), for rolling windows (tiers, spend thresholds).</summary>
+    public ImmutableSortedDictionary<MonthKey, Activity> Months { get; init; } = ImmutableSortedDictionary<MonthKey, Activity>.Empty;
+
+    /// <summary>When the nightly re-evaluation next looks at the member's tier; null on the base tier.</summary>
+    public DateOnly? TierReviewOn { get; init; }
+
+    /// <summary>When each once-per-window rule (spend thresholds) last granted its reward.</summary>
+    public ImmutableSortedDictionary<string, DateOnly> Grants { get; init; } = ImmutableSortedDictionary<string, DateOnly>.Empty;
+
     public Points Balance => Lots.Aggregate(-Debt, (sum, lot) => sum + lot.Remaining);
 
     /// <summary>The lot that expires next, if any.</summary>
     public Lot? NextExpiring => Lots.FirstOrDefault(l => l.ExpiresOn is not null);
+
+    /// <summary>The spend or points of the <paramref name="months"/> calendar months up to and including <paramref name="today"/>'s.</summary>
+    public (decimal Spend, long Points) Window(DateOnly today, int months)
+    {
+        var from = MonthKey.Of(today).Minus(months - 1);
+        var inWindow = Months.Where(m => m.Key >= from && m.Key <= MonthKey.Of(today)).Select(m => m.Value).ToList();
+        return (inWindow.Sum(a => a.Spend), inWindow.Sum(a => a.Points));
+    }
+
+    /// <summary>Adds spend and points to the month of <paramref name="at"/> (negative for returns), forgetting months
+    /// older than any window can reach.</summary>
+    public Account WithActivity(DateTimeOffset at, decimal spend, long points, DateOnly today)
+    {
+        var month = MonthKey.Of(DateOnly.FromDateTime(at.UtcDateTime));
+        var current = Months.GetValueOrDefault(month);
+        var months = Months.SetItem(month, new Activity(current.Spend + spend, checked(current.Points + points)));
+        var oldest = MonthKey.Of(today).Minus(MonthKey.MaxWindow);
+        return this with { Months = months.RemoveRange(months.Keys.Where(k => k < oldest)) };
+    }
 
     /// <summary>Adds points: they first pay off any debt, the rest goes into the lot for <paramref name="expiresOn"/>.</summary>
     public Account Credit(Points points, DateOnly? expiresOn)
@@ -75,4 +103,36 @@ public sealed record Account
 
         return (this with { Lots = lots.ToImmutable(), Debt = Debt + remaining }, consumed);
     }
+}
+
+/// <summary>Spend (base points) and points in one month.</summary>
+public readonly record struct Activity(decimal Spend, long Points);
+
+/// <summary>A calendar month, <c>yyyy-MM</c>.</summary>
+public readonly record struct MonthKey(int Year, int Month) : IComparable<MonthKey>
+{
+    /// <summary>The longest window any rule may use, in months.</summary>
+    public const int MaxWindow = 36;
+
+    public static MonthKey Of(DateOnly day) => new(day.Year, day.Month);
+
+    public static bool operator <(MonthKey a, MonthKey b) => a.CompareTo(b) < 0;
+
+    public static bool operator >(MonthKey a, MonthKey b) => a.CompareTo(b) > 0;
+
+    public static bool operator <=(MonthKey a, MonthKey b) => a.CompareTo(b) <= 0;
+
+    public static bool operator >=(MonthKey a, MonthKey b) => a.CompareTo(b) >= 0;
+
+    public static MonthKey Parse(string text) => new(int.Parse(text[..4], System.Globalization.CultureInfo.InvariantCulture), int.Parse(text[5..], System.Globalization.CultureInfo.InvariantCulture));
+
+    public MonthKey Minus(int months)
+    {
+        var index = (Year * 12) + Month - 1 - months;
+        return new MonthKey(index / 12, (index % 12) + 1);
+    }
+
+    public int CompareTo(MonthKey other) => ((Year * 12) + Month).CompareTo((other.Year * 12) + other.Month);
+
+    public override string ToString() => $"{Year:D4}-{Month:D2}";
 }

@@ -28,6 +28,17 @@ public sealed class Posting(Account start, DateTimeOffset recordedAt)
         return (Append(kind, -points, occurredAt, reference, note), consumed);
     }
 
+    /// <summary>Puts back points taken from <paramref name="lots"/> (a cancelled redemption), each with its own expiry, as one entry.</summary>
+    public LedgerEntry Restore(LedgerKind kind, IReadOnlyList<Lot> lots, DateTimeOffset occurredAt, string reference, string? note = null)
+    {
+        foreach (var lot in lots)
+        {
+            Account = Account.Credit(lot.Remaining, lot.ExpiresOn);
+        }
+
+        return Append(kind, lots.Aggregate(Points.Zero, (sum, l) => sum + l.Remaining), occurredAt, reference, note);
+    }
+
     /// <summary>Records an event that moves no points (a tier change).</summary>
     public LedgerEntry Event(LedgerKind kind, DateTimeOffset occurredAt, string reference, string note) =>
         Append(kind, Points.Zero, occurredAt, reference, note);

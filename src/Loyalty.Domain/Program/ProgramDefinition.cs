@@ -1,7 +1,7 @@
 namespace Loyalty.Domain.Program;
 
-/// <summary>A loyalty program as data: how members earn and what their points are worth. Loaded from a JSON
-/// file and checked with <see cref="Validate"/> before the app starts.</summary>
+/// <summary>A loyalty program as data: how members earn, the tiers, bonuses and rewards. Loaded from a JSON file
+/// and checked with <see cref="Validate"/> before the app starts.</summary>
 public sealed record ProgramDefinition
 {
     public string Name { get; init; } = "";
@@ -11,45 +11,62 @@ public sealed record ProgramDefinition
 
     public PointsRules Points { get; init; } = new();
 
+    public TierRules Tiers { get; init; } = new();
+
+    public BonusRules Bonuses { get; init; } = new();
+
+    public IReadOnlyList<Reward> Rewards { get; init; } = [];
+
+    public ReturnRules Returns { get; init; } = new();
+
     /// <summary>Every problem with the definition, each naming its place (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Name))
+        void Check(bool ok, string error)
         {
-            errors.Add("name: required");
+            if (!ok)
+            {
+                errors.Add(error);
+            }
         }
 
-        if (Currencies.Count == 0)
-        {
-            errors.Add("currencies: at least one currency is required");
-        }
-
+        Check(!string.IsNullOrWhiteSpace(Name), "name: required");
+        Check(Currencies.Count > 0, "currencies: at least one currency is required");
         foreach (var (code, rule) in Currencies)
         {
-            if (!Currency.TryParse(code, out _))
-            {
-                errors.Add($"currencies.{code}: not an ISO 4217 currency code");
-            }
-
-            if (rule.PointsPerUnit <= 0 || rule.PointsPerUnit > 10_000)
-            {
-                errors.Add($"currencies.{code}.pointsPerUnit: must be greater than 0 and at most 10000");
-            }
-
-            if (rule.MaxAmount <= 0 || rule.MaxAmount > 1_000_000_000_000m)
-            {
-                errors.Add($"currencies.{code}.maxAmount: must be greater than 0 and at most 1000000000000");
-            }
+            Check(Currency.TryParse(code, out _), $"currencies.{code}: not an ISO 4217 currency code");
+            Check(rule.PointsPerUnit is > 0 and <= 10_000, $"currencies.{code}.pointsPerUnit: must be greater than 0 and at most 10000");
+            Check(rule.MaxAmount is > 0 and <= 1_000_000_000_000m, $"currencies.{code}.maxAmount: must be greater than 0 and at most 1000000000000");
         }
 
-        if (Points.ExpireAfterMonths is < 1 or > 120)
+        Check(Points.ExpireAfterMonths is null or (>= 1 and <= 120), "points.expireAfterMonths: must be between 1 and 120, or null for points that never expire");
+        Tiers.Validate(Check);
+        Bonuses.Validate(Check, Currencies);
+        var rewardIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Rewards.Count; i++)
         {
-            errors.Add("points.expireAfterMonths: must be between 1 and 120, or null for points that never expire");
+            var r = Rewards[i];
+            var at = $"rewards[{i}]";
+            Check(Ids.IsValid(r.Id), $"{at}.id: must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
+            Check(rewardIds.Add(r.Id ?? ""), $"{at}.id: '{r.Id}' is used twice");
+            Check(r.Name.ContainsKey("en"), $"{at}.name: an 'en' name is required");
+            Check(r.PointsCost is > 0 and <= 100_000_000, $"{at}.pointsCost: must be between 1 and 100000000");
+            Check(r.MinTier is null || Tiers.Levels.Any(l => l.Id == r.MinTier), $"{at}.minTier: '{r.MinTier}' is not a tier");
+            Check(r.Stock is null or >= 0, $"{at}.stock: must not be negative");
+        }
+
+        foreach (var rule in Bonuses.SpendThresholds.Where(s => s.RewardId is not null && !rewardIds.Contains(s.RewardId)))
+        {
+            errors.Add($"bonuses.spendThresholds.{rule.Id}.rewardId: '{rule.RewardId}' is not a reward");
         }
 
         return errors;
     }
+
+    /// <summary>The base points a purchase amount is worth (before tier multipliers and bonuses): the currency-neutral
+    /// measure of spend that tiers and thresholds count.</summary>
+    public decimal BaseValue(Money amount) => amount.Amount * Currencies[amount.Currency.Code].PointsPerUnit;
 }
 
 /// <summary>How purchases in one currency earn points.</summary>
@@ -68,7 +85,66 @@ public sealed record PointsRules
     /// <summary>Months after which earned points expire; null means never. Default 12.</summary>
     public int? ExpireAfterMonths { get; init; } = 12;
 
+    /// <summary>Whether a return may take back points the member has already spent, leaving a negative balance
+    /// (shown as such). When false, a return takes back at most the current balance.</summary>
+    public bool AllowNegativeBalance { get; init; } = true;
+
     /// <summary>The day points earned at <paramref name="earnedAt"/> expire (in UTC), or null if they never do.</summary>
     public DateOnly? ExpiryFor(DateTimeOffset earnedAt) =>
         ExpireAfterMonths is { } months ? DateOnly.FromDateTime(earnedAt.UtcDateTime).AddMonths(months) : null;
+}
+
+/// <summary>How returns treat the points of the purchase they return.</summary>
+public sealed record ReturnRules
+{
+    /// <summary>Whether a return also takes back, in proportion, the bonus points the purchase earned
+    /// (promotion and big-order bonuses; never the first-purchase or referral bonus).</summary>
+    public bool ReverseBonuses { get; init; } = true;
+}
+
+public enum RewardKind
+{
+    Voucher,
+    Discount,
+    Gift,
+
+    /// <summary>A donation to a charity in the member's name.</summary>
+    Charity,
+}
+
+/// <summary>Something members can spend points on.</summary>
+public sealed record Reward
+{
+    public string Id { get; init; } = "";
+
+    /// <summary>The name per locale (BCP 47); <c>en</c> is required and is the fallback.</summary>
+    public IReadOnlyDictionary<string, string> Name { get; init; } = new Dictionary<string, string>();
+
+    public long PointsCost { get; init; }
+
+    public RewardKind Kind { get; init; } = RewardKind.Voucher;
+
+    /// <summary>The lowest tier that may redeem it; null for everyone.</summary>
+    public string? MinTier { get; init; }
+
+    /// <summary>How many there are to give out; null for unlimited.</summary>
+    public int? Stock { get; init; }
+
+    public string NameIn(string locale) => Localized.Pick(Name, locale);
+}
+
+/// <summary>Chooses among texts per locale: the exact tag, then its language, then <c>en</c>.</summary>
+public static class Localized
+{
+    public static string Pick(IReadOnlyDictionary<string, string> texts, string locale)
+    {
+        if (texts.TryGetValue(locale, out var exact))
+        {
+            return exact;
+        }
+
+        var language = locale.Split('-')[0];
+        var match = texts.FirstOrDefault(t => t.Key.Split('-')[0].Equals(language, StringComparison.OrdinalIgnoreCase));
+        return match.Value ?? texts.GetValueOrDefault("en") ?? texts.Values.FirstOrDefault() ?? "";
+    }
 }

@@ -1,5 +1,4 @@
 using Loyalty.Domain.Ledger;
-using Loyalty.Domain.Program;
 
 namespace Loyalty.Domain.Purchases;
 
@@ -14,25 +13,18 @@ public sealed record Purchase(
 
 public sealed record PurchaseLine(string Sku, string? Category, decimal Quantity, decimal Amount);
 
-/// <summary>The points a purchase brings: the posting to store, and the figures the caller gets back.</summary>
-public sealed record PurchaseOutcome(Posting Posting, Points PointsEarned);
+/// <summary>What a purchase brought: the posting to store, and what returns will need to know about it.</summary>
+/// <param name="PointsEarned">Earned and bonus points together.</param>
+/// <param name="ReversibleBonus">The bonus points a return takes back in proportion (promotions, big order).</param>
+/// <param name="Vouchers">Rewards given as free vouchers by spend-threshold rules.</param>
+public sealed record PurchaseOutcome(
+    Posting Posting,
+    Points PointsEarned,
+    Points BaseEarned,
+    Points ReversibleBonus,
+    decimal Spend,
+    bool FirstPurchase,
+    IReadOnlyList<GrantedVoucher> Vouchers);
 
-public static class Earning
-{
-    /// <summary>Decides what <paramref name="purchase"/> earns and posts it to the account.</summary>
-    public static PurchaseOutcome Record(ProgramDefinition program, Account account, Purchase purchase, DateTimeOffset now)
-    {
-        var rule = program.Currencies[purchase.Amount.Currency.Code];
-        var earned = new Points((long)decimal.Floor(purchase.Amount.Amount * rule.PointsPerUnit));
-        var posting = new Posting(account, now);
-        var reference = purchase.PurchaseId.Value;
-        posting.Credit(LedgerKind.Earn, earned, program.Points.ExpiryFor(purchase.OccurredAt), purchase.OccurredAt, reference);
-        posting.Update(a => a with
-        {
-            Lifetime = a.Lifetime + earned,
-            PurchaseCount = checked(a.PurchaseCount + 1),
-            LastPurchaseAt = a.LastPurchaseAt is { } last && last > purchase.OccurredAt ? last : purchase.OccurredAt,
-        });
-        return new PurchaseOutcome(posting, posting.Net);
-    }
-}
+/// <summary>A reward a rule gave for free, with its voucher code.</summary>
+public sealed record GrantedVoucher(string Rule, string RewardId, string Code);

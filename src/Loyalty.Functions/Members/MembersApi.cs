@@ -1,6 +1,7 @@
 using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Members;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -38,16 +39,24 @@ public static class MembersApi
 
         var v = new Validator();
         var profile = body!.ToProfile(v);
-        if (profile?.ReferredBy == id)
-        {
-            v.Add("referredBy", "A member cannot refer themselves.");
-        }
-
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
+        var current = await store.GetAsync(id, ct);
+        if (current is { IsErased: true })
+        {
+            return Problems.Rejected(MemberStore.MemberErased);
+        }
+
+        if (await ReferralProblem(id, current, profile!, store, ct) is { } referral)
+        {
+            return Problems.Invalid("referredBy", referral);
+        }
+
+        // The referrer is set at enrolment; an update that leaves it out keeps it.
+        profile = profile! with { ReferredBy = current?.Profile.ReferredBy ?? profile!.ReferredBy };
         var (created, member) = await store.SaveProfileAsync(id, profile!, ct);
         var response = MemberResponse.From(member);
         return created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
@@ -101,6 +110,30 @@ public static class MembersApi
         return TypedResults.Ok(new LedgerPage(
             [.. entries.Select(LedgerEntryResponse.From)],
             next?.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>A referrer must be another member who enrolled before, and is set only at enrolment. Together these
+    /// rule out loops: a member can only name someone who existed first, and can never be renamed later.</summary>
+    private static async Task<string?> ReferralProblem(MemberId id, StoredMember? current, MemberProfile profile, MemberStore store, CancellationToken ct)
+    {
+        if (profile.ReferredBy is not { } referrer || referrer == current?.Profile.ReferredBy)
+        {
+            return null;
+        }
+
+        if (referrer == id)
+        {
+            return "A member cannot refer themselves.";
+        }
+
+        if (current is not null)
+        {
+            return current.Profile.ReferredBy is null
+                ? "The referrer can only be given when the member enrolls."
+                : "The referrer was set at enrolment and cannot change.";
+        }
+
+        return await store.GetAsync(referrer, ct) is { IsErased: false } ? null : $"No member has the id '{referrer.Value}'.";
     }
 
     private static ProblemHttpResult InvalidId() =>

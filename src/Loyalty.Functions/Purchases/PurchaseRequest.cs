@@ -1,6 +1,7 @@
 using Loyalty.Domain;
 using Loyalty.Domain.Program;
 using Loyalty.Domain.Purchases;
+using Loyalty.Domain.Rules;
 using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Purchases;
@@ -118,8 +119,14 @@ public sealed record PurchaseRequest(
 public sealed record PurchaseLineRequest(string? Sku, string? Category, decimal? Quantity, decimal? Amount);
 
 /// <summary>What recording a purchase gives back, first time and on every replay.</summary>
+/// <param name="PointsEarned">Earned and bonus points together; the ledger has one entry each.</param>
 /// <param name="Balance">The balance right after this purchase.</param>
-public sealed record PurchaseResult(string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier);
+/// <param name="Tier">The member's tier after this purchase.</param>
+/// <param name="Vouchers">Rewards a spend-threshold rule gave for this purchase.</param>
+public sealed record PurchaseResult(string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier, IReadOnlyList<VoucherResult> Vouchers);
 
-/// <summary>What later operations (returns) need to know about a recorded purchase.</summary>
-public sealed record PurchaseDetails(decimal Amount, string Currency, DateTimeOffset OccurredAt, long PointsEarned);
+public sealed record VoucherResult(string RewardId, string Code, string Rule);
+
+/// <summary>What later operations need to know about a recorded purchase: the record returns work from, and the
+/// referrer to credit when it was the member's first purchase.</summary>
+public sealed record PurchaseDetails(PurchaseRecord Record, string? ReferredBy);

@@ -37,7 +37,7 @@ public sealed class PurchasesApiTests(AppFixture fixture) : IClassFixture<AppFix
         }
 
         Assert.Equal([HttpStatusCode.Created, .. Enumerable.Repeat(HttpStatusCode.OK, 9)], statuses);
-        Assert.All(results, r => Assert.Equal(results[0], r));
+        Assert.All(results, r => Assert.Equal(results[0] with { Vouchers = [] }, r with { Vouchers = [] }));
         Assert.Equal(25, (await GetMember(member)).Points.Balance);
     }
 

@@ -28,7 +28,7 @@ public sealed class EarningTests
     [InlineData(1999.99, "RUB", 19)]
     public void Record_EarnsRateTimesAmount_RoundedDown(decimal amount, string currency, long points)
     {
-        var outcome = Earning.Record(Program, new Account { EnrolledAt = At }, APurchase(amount, currency), At);
+        var outcome = Earning.Record(Program, new Account { EnrolledAt = At }, APurchase(amount, currency), TimeZoneInfo.Utc, At, () => "CODE");
 
         Assert.Equal(new Points(points), outcome.PointsEarned);
         Assert.Equal(new Points(points), outcome.Posting.Account.Balance);
@@ -38,7 +38,7 @@ public sealed class EarningTests
     [Fact]
     public void Record_CreatesLotExpiringTwelveMonthsAfterThePurchase()
     {
-        var outcome = Earning.Record(Program, new Account { EnrolledAt = At }, APurchase(50), At);
+        var outcome = Earning.Record(Program, new Account { EnrolledAt = At }, APurchase(50), TimeZoneInfo.Utc, At, () => "CODE");
 
         Assert.Equal(new DateOnly(2027, 11, 24), Assert.Single(outcome.Posting.Account.Lots).ExpiresOn);
     }
@@ -48,7 +48,7 @@ public sealed class EarningTests
     {
         var account = new Account { EnrolledAt = At, LastPurchaseAt = At };
 
-        var outcome = Earning.Record(Program, account, APurchase(5, at: At.AddDays(-30)), At);
+        var outcome = Earning.Record(Program, account, APurchase(5, at: At.AddDays(-30)), TimeZoneInfo.Utc, At, () => "CODE");
 
         Assert.Equal(At, outcome.Posting.Account.LastPurchaseAt);
         Assert.Equal(1, outcome.Posting.Account.PurchaseCount);

@@ -47,6 +47,9 @@ public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider?
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting(StorageAccount.SettingName, storageConnectionString);
+
+        // Tests pin their rules: a plain program (1 point per unit, no bonuses) unless they give their own.
+        builder.UseSetting("LOYALTY_PROGRAM_FILE", Path.Combine(AppContext.BaseDirectory, "Fixtures", "program.plain.json"));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

@@ -5,6 +5,7 @@ using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
 using Loyalty.Domain.Purchases;
 using Loyalty.Functions.Purchases;
+using Loyalty.Functions.Rewards;
 using Loyalty.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -50,7 +51,7 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
         OperationId.Parse(purchaseId), member, new Money(amount, Currency.Parse("USD")), A.Now.AddHours(-1), null, []);
 
     private Task<OperationResult<PurchaseResult>> Record(MemberStore store, Purchase purchase) =>
-        new PurchaseRecorder(store, Program, time).RecordAsync(purchase, CancellationToken.None);
+        new PurchaseRecorder(store, Program, time, new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create())).RecordAsync(purchase, CancellationToken.None);
 
     // An operation: a new purchase, a replay of an earlier one, or an earlier id reused with another amount.
     private static readonly Gen<(int Kind, int Pick, int Amount)> Op = Gen.Select(Gen.Int[0, 2], Gen.Int[0, 100], Gen.Int[1, 500]);
