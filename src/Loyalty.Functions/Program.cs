@@ -1,11 +1,14 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Program;
+using Loyalty.Functions.Adjustments;
 using Loyalty.Functions.Health;
 using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
+using Loyalty.Functions.Jobs;
 using Loyalty.Functions.Members;
 using System.Security.Cryptography;
 using Loyalty.Functions.Purchases;
+using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -26,6 +29,7 @@ services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());
 services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
+services.AddSingleton<NightlyJobs>();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
@@ -58,6 +62,8 @@ var api = app.MapGroup("/api")
     .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 api.MapMembersApi();
 api.MapPurchasesApi();
+api.MapReturnsApi();
+api.MapAdjustmentsApi();
 
 app.Run();
 

@@ -47,8 +47,38 @@ public sealed class MemberIndexes(TableServiceClient service)
         return Task.WhenAll(writes);
     }
 
+    /// <summary>The hints of a day-keyed index for every day up to and including <paramref name="day"/>: what a
+    /// nightly job has to look at. Processed hints are removed, so this reads what is due, not the whole index.</summary>
+    public async IAsyncEnumerable<Hint> DueAsync(string table, DateOnly day, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey le {DayKey(day)}");
+        await foreach (var row in service.GetTableClient(table).QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
+            if (MemberId.TryParse(row.RowKey, out var id))
+            {
+                yield return new Hint(table, row.PartitionKey, id, row.ETag);
+            }
+        }
+    }
+
+    /// <summary>Removes a hint once acted on, unless it was written again since it was read (a change that needs
+    /// it committed meanwhile): then it stays for the next run.</summary>
+    public async Task RemoveAsync(Hint hint, CancellationToken ct)
+    {
+        try
+        {
+            await service.GetTableClient(hint.Table).DeleteEntityAsync(hint.Partition, hint.Member.Value, hint.ETag, ct);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 404 or 412)
+        {
+        }
+    }
+
     private static DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime);
 
     private static Task Upsert(TableClient table, string partition, MemberId id, CancellationToken ct) =>
         table.UpsertEntityAsync(new TableEntity(partition, id.Value), TableUpdateMode.Replace, ct);
 }
+
+/// <summary>A row of a hint table, as read.</summary>
+public sealed record Hint(string Table, string Partition, MemberId Member, Azure.ETag ETag);

@@ -75,6 +75,8 @@ public static class Problems
     private static string RejectionDetail(string slug) => slug switch
     {
         "insufficient-points" => "The member does not have enough points.",
+        "return-exceeds-purchase" => "The amount is more than what is left to return of the purchase, or has more decimals than its currency.",
+        "member-erased" => "The member's personal data was erased; the membership is closed.",
         _ => slug.Replace('-', ' '),
     };
 }

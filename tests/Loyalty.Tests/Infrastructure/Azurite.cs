@@ -11,8 +11,17 @@ namespace Loyalty.Tests.Infrastructure;
 /// <summary>A real Azurite for the whole test run. eng/test.sh starts one and passes its connection string in
 /// <c>AzureWebJobsStorage</c>; when the tests run without it (from an IDE), this fixture starts its own, in
 /// memory on free loopback ports, and stops it at the end.</summary>
-public sealed partial class Azurite : IAsyncLifetime
+public partial class Azurite : IAsyncLifetime
 {
+    private readonly bool own;
+
+    public Azurite()
+        : this(own: false)
+    {
+    }
+
+    protected Azurite(bool own) => this.own = own;
+
     private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private Process? process;
@@ -27,7 +36,7 @@ public sealed partial class Azurite : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (Environment.GetEnvironmentVariable(StorageAccount.SettingName) is { Length: > 0 } given)
+        if (!own && Environment.GetEnvironmentVariable(StorageAccount.SettingName) is { Length: > 0 } given)
         {
             ConnectionString = given;
             return;
@@ -73,7 +82,7 @@ public sealed partial class Azurite : IAsyncLifetime
         ConnectionString = ConnectionStringFor(ports["Blob"], ports["Queue"], ports["Table"]);
     }
 
-    public ValueTask DisposeAsync()
+    public virtual ValueTask DisposeAsync()
     {
         if (process is { HasExited: false })
         {
@@ -82,6 +91,7 @@ public sealed partial class Azurite : IAsyncLifetime
         }
 
         process?.Dispose();
+        GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
 
@@ -96,6 +106,10 @@ public sealed partial class Azurite : IAsyncLifetime
     [GeneratedRegex(@"(Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(\d+)")]
     private static partial Regex Listening();
 }
+
+/// <summary>An Azurite of its own, for tests that run nightly jobs: a job reads the whole index, so on the shared
+/// instance it would act on other tests' members.</summary>
+public sealed class PrivateAzurite() : Azurite(own: true);
 
 public static class RepoRoot
 {
