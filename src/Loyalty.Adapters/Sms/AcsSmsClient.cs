@@ -104,7 +104,7 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
                 null => new SmsSendResult.Failed(status, "ACS answered without a result for the recipient", null),
                 { Successful: true, MessageId: { Length: > 0 } id } => new SmsSendResult.Accepted(id),
                 { HttpStatusCode: 412 } => new SmsSendResult.Unconfirmed(item.ErrorMessage),
-                { HttpStatusCode: var code } when IsTransient(code) =>
+                { HttpStatusCode: var code } when AcsSmsResilience.IsTransient((HttpStatusCode)code) =>
                     new SmsSendResult.Failed(code, item.ErrorMessage ?? "ACS could not send to the recipient now", null),
                 _ => new SmsSendResult.Rejected(item.HttpStatusCode, item.ErrorMessage),
             };
@@ -121,8 +121,6 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
             _ => new SmsSendResult.Rejected(status, error),
         };
     }
-
-    private static bool IsTransient(int code) => code is 408 or 429 || code >= 500;
 
     /// <summary>The message of ACS's error body (<c>{"error":{"code":…,"message":…}}</c>), tolerating anything else.</summary>
     private static async Task<string?> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
