@@ -1,0 +1,45 @@
+namespace Loyalty.Domain.Outreach;
+
+/// <summary>The messages a program sends when its definition does not say otherwise. English stays within GSM-7
+/// (plain apostrophes and hyphens, no emoji) so that it fits one segment; every message ends with the opt-out hint.
+/// Wording avoids plurals that depend on the number ("points balance: 1"), which templates cannot inflect.</summary>
+public static class DefaultTemplates
+{
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Templates { get; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal)
+        {
+            ["birthday"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "Happy birthday, {firstName}! Everyone at {programName} wishes you a wonderful day. Your points balance: {points}. {optOut}",
+                ["zh-CN"] = "{firstName}，生日快乐！{programName}全体员工祝您度过美好的一天。您的积分余额：{points}。{optOut}",
+                ["ru"] = "С днём рождения, {firstName}! Команда {programName} желает вам чудесного дня. Баланс баллов: {points}. {optOut}",
+            },
+            ["expiry-warning"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "Hi {firstName}, a heads-up from {programName}: {expiringPoints} of your points expire on {expiryDate}. Treat yourself before they're gone! {optOut}",
+                ["zh-CN"] = "{firstName}，您好！您在{programName}的{expiringPoints}积分将于{expiryDate}到期，别忘了在到期前使用哦。{optOut}",
+                ["ru"] = "Здравствуйте, {firstName}! {expiryDate} сгорят баллы {programName}: {expiringPoints}. Успейте их потратить! {optOut}",
+            },
+            ["winback-at-risk"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "We miss you, {firstName}! Your {programName} points balance of {points} is waiting. Come see what's new - we'd love to have you back. {optOut}",
+                ["zh-CN"] = "{firstName}，好久不见！您在{programName}的积分余额{points}正等着您，欢迎回来看看新品。{optOut}",
+                ["ru"] = "Мы скучаем, {firstName}! Ваши баллы {programName} ждут вас, баланс: {points}. Заходите, у нас много нового. {optOut}",
+            },
+            ["winback-lapsed"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "It's been a while, {firstName}! Your {programName} points balance of {points} is still here. Drop by soon - we'd love to see you again. {optOut}",
+                ["zh-CN"] = "{firstName}，我们很想念您！您在{programName}的积分余额{points}依然有效，期待再次为您服务。{optOut}",
+                ["ru"] = "Давно не виделись, {firstName}! Ваши баллы {programName} на месте, баланс: {points}. Будем рады вас видеть! {optOut}",
+            },
+        };
+
+    /// <summary>How to opt out, per locale. STOP is the keyword ACS and US carriers act on, and the one the
+    /// inbound handler understands in every language.</summary>
+    public static IReadOnlyDictionary<string, string> OptOut { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Reply STOP to opt out",
+        ["zh-CN"] = "回复STOP退订",
+        ["ru"] = "Отписаться: ответьте STOP",
+    };
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+
+namespace Loyalty.Domain.Outreach;
+
+/// <summary>The outreach part of a program definition: message templates per campaign and locale, and the opt-out
+/// hint per locale. In JSON:
+/// <code>
+/// "outreach": {
+///   "templates": { "birthday": { "en": "Happy birthday, {firstName}! …", "zh-CN": "…", "ru": "…" }, … },
+///   "optOut": { "en": "Reply STOP to opt out", … }
+/// }
+/// </code>
+/// A campaign the definition does not list uses <see cref="DefaultTemplates"/>; a campaign it lists is taken as
+/// written and needs an <c>en</c> template. Opt-out hints add to and override the defaults per locale.
+/// Check with <see cref="Validate"/> at start-up; then <see cref="Render"/> does not fail on a template.</summary>
+public sealed record OutreachDefinition
+{
+    private const string Path = "outreach";
+
+    /// <summary>Campaign name (<see cref="CampaignNames"/>) → locale (BCP 47) → template.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Templates { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>Locale → opt-out hint, over <see cref="DefaultTemplates.OptOut"/>.</summary>
+    public IReadOnlyDictionary<string, string> OptOut { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The templates in force for <paramref name="campaign"/>, locale → text.</summary>
+    public IReadOnlyDictionary<string, string> TemplatesFor(Campaign campaign) =>
+        Templates.TryGetValue(campaign.Name(), out var own) ? own : DefaultTemplates.Templates[campaign.Name()];
+
+    /// <summary>The opt-out hints in force, locale → text.</summary>
+    public IReadOnlyDictionary<string, string> OptOutHints()
+    {
+        var hints = new Dictionary<string, string>(DefaultTemplates.OptOut, StringComparer.OrdinalIgnoreCase);
+        foreach (var (locale, hint) in OptOut)
+        {
+            hints[locale] = hint;
+        }
+
+        return hints;
+    }
+
+    /// <summary>Every problem with the templates, each naming its place, campaign, locale and placeholder (empty
+    /// when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        foreach (var name in Templates.Keys)
+        {
+            if (!CampaignNames.TryParse(name, out _))
+            {
+                errors.Add($"{Path}.templates.{name}: unknown campaign (known: {string.Join(", ", CampaignNames.All.Select(c => c.Name()))})");
+            }
+        }
+
+        var hints = OptOutHints();
+        foreach (var (locale, hint) in OptOut)
+        {
+            if (!Locales.TryGetCulture(locale, out _))
+            {
+                errors.Add($"{Path}.optOut.{locale}: not a known locale (BCP 47, e.g. en, zh-CN, ru)");
+            }
+
+            if (string.IsNullOrWhiteSpace(hint))
+            {
+                errors.Add($"{Path}.optOut.{locale}: the hint is empty");
+            }
+        }
+
+        foreach (var campaign in CampaignNames.All)
+        {
+            if (!Templates.TryGetValue(campaign.Name(), out var templates))
+            {
+                continue;
+            }
+
+            var where = $"{Path}.templates.{campaign.Name()}";
+            if (!templates.Keys.Any(l => string.Equals(l, Locales.Fallback, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"{where}: no \"{Locales.Fallback}\" template (it is the fallback for every other language)");
+            }
+
+            foreach (var (locale, text) in templates)
+            {
+                if (!Locales.TryGetCulture(locale, out _))
+                {
+                    errors.Add($"{where}.{locale}: not a known locale (BCP 47, e.g. en, zh-CN, ru)");
+                    continue;
+                }
+
+                var problems = Problems(campaign, locale, text ?? "", hints);
+                errors.AddRange(problems.Select(p => $"{where}.{locale}: {p}"));
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>The message for a member whose language is <paramref name="locale"/>, in the best locale the
+    /// campaign has (see <see cref="Locales.Resolve"/>), with values formatted for that locale.</summary>
+    /// <exception cref="InvalidOperationException">The template is invalid (<see cref="Validate"/> would have said so).</exception>
+    /// <exception cref="ArgumentException">The template needs a value <paramref name="values"/> lacks.</exception>
+    public RenderedMessage Render(Campaign campaign, string? locale, TemplateValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var templates = TemplatesFor(campaign);
+        var chosen = Locales.Resolve(locale, templates.Keys);
+        if (!templates.TryGetValue(chosen, out var text))
+        {
+            throw new InvalidOperationException($"{Path}.templates.{campaign.Name()}: no template for \"{chosen}\"");
+        }
+
+        var hints = OptOutHints();
+        var problems = Problems(campaign, chosen, text, hints);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"{Path}.templates.{campaign.Name()}.{chosen}: {string.Join("; ", problems)}");
+        }
+
+        var template = MessageTemplate.Parse(text, out _)!;
+        var culture = CultureInfo.GetCultureInfo(chosen);
+        var optOut = hints[Locales.Resolve(chosen, hints.Keys)];
+        var rendered = template.Render(p => values.Format(p, culture, optOut)).Trim();
+        return new RenderedMessage(campaign, chosen, rendered, SmsSegments.Count(rendered));
+    }
+
+    /// <summary>Each template in force with its size on a sample message of realistic length (a long first name,
+    /// five-digit balances, the longest month name), warning when it needs more than
+    /// <paramref name="maxSegments"/> segments: segments are what ACS bills.</summary>
+    public IReadOnlyList<TemplateReport> Report(string programName, int maxSegments = 2)
+    {
+        var reports = new List<TemplateReport>();
+        foreach (var campaign in CampaignNames.All)
+        {
+            foreach (var (locale, text) in TemplatesFor(campaign))
+            {
+                if (!Locales.TryGetCulture(locale, out _) || Problems(campaign, locale, text ?? "", OptOutHints()).Count > 0)
+                {
+                    continue;
+                }
+
+                var sample = Render(campaign, locale, Sample(locale, programName));
+                var withAccent = Render(campaign, locale, Sample(locale, programName) with { FirstName = "Zoë" });
+                var warnings = new List<string>();
+                var where = $"{Path}.templates.{campaign.Name()}.{locale}";
+                if (sample.Segments.Segments > maxSegments)
+                {
+                    warnings.Add($"{where}: {sample.Segments.Segments} SMS segments ({(sample.Segments.Encoding == SmsEncoding.Gsm7 ? "GSM-7" : "UCS-2")}, {sample.Segments.Units} units) " +
+                        $"on a sample message, more than {maxSegments}; ACS bills each segment");
+                }
+
+                if (!MessageTemplate.Parse(text!, out _)!.PlaceholdersUsed.Contains(Placeholders.OptOut))
+                {
+                    warnings.Add($"{where}: no {{{Placeholders.OptOut}}}; marketing messages should say how to opt out");
+                }
+
+                reports.Add(new TemplateReport(campaign, locale, sample.Segments, withAccent.Segments.Segments, sample.Text, warnings));
+            }
+        }
+
+        return reports;
+    }
+
+    private static TemplateValues Sample(string locale, string programName) => new()
+    {
+        ProgramName = programName,
+        FirstName = SampleNames[Locales.Resolve(locale, SampleNames.Keys)],
+        Points = new Points(12_345),
+        ExpiringPoints = new Points(2_500),
+        ExpiryDate = new DateOnly(2026, 9, 30),
+    };
+
+    private static readonly Dictionary<string, string> SampleNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Alexandra",
+        ["zh-CN"] = "欧阳娜娜",
+        ["ru"] = "Александра",
+    };
+
+    private static List<string> Problems(Campaign campaign, string locale, string text, IReadOnlyDictionary<string, string> hints)
+    {
+        var template = MessageTemplate.Parse(text, out var errors);
+        var problems = errors.ToList();
+        if (template is null)
+        {
+            return problems;
+        }
+
+        var allowed = campaign.PlaceholdersOf();
+        foreach (var used in template.PlaceholdersUsed.Where(p => !allowed.Contains(p)))
+        {
+            problems.Add($"placeholder {{{used}}} is not available in the {campaign.Name()} campaign " +
+                $"(available: {string.Join(", ", allowed.Select(p => "{" + p + "}"))})");
+        }
+
+        if (template.PlaceholdersUsed.Contains(Placeholders.OptOut) && !Locales.SameLanguage(locale, Locales.Resolve(locale, hints.Keys)))
+        {
+            problems.Add($"uses {{{Placeholders.OptOut}}} but {Path}.optOut has no hint in its language (add \"{locale}\")");
+        }
+
+        if (text.Length > RenderedMessage.MaxLength)
+        {
+            problems.Add($"longer than the {RenderedMessage.MaxLength} characters ACS accepts");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>A message ready to send: its text, the locale it was written in, and its size in SMS segments.</summary>
+public sealed record RenderedMessage(Campaign Campaign, string Locale, string Text, SmsSegmentCount Segments)
+{
+    /// <summary>The longest message ACS accepts.</summary>
+    public const int MaxLength = 2048;
+}
+
+/// <summary>The size of one template on a sample message. <see cref="SegmentsWithNonGsmName"/> is its size when
+/// the first name has a character outside GSM-7 ("Zoë"), which turns a whole GSM-7 message into UCS-2.</summary>
+public sealed record TemplateReport(
+    Campaign Campaign,
+    string Locale,
+    SmsSegmentCount Size,
+    int SegmentsWithNonGsmName,
+    string Sample,
+    IReadOnlyList<string> Warnings);
