@@ -45,7 +45,7 @@ services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 var app = builder.Build();
 
 // Fail at start, naming the setting, rather than on the first request.
-app.Services.GetRequiredService<ProgramDefinition>();
+ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);
 app.Services.GetRequiredService<StorageAccount>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -24,6 +24,18 @@ public sealed record OutreachDefinition
     /// <summary>Locale → opt-out hint, over <see cref="DefaultTemplates.OptOut"/>.</summary>
     public IReadOnlyDictionary<string, string> OptOut { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The hours of the member's own day when messages may go out. Default 10:00–20:00.</summary>
+    public SendingWindow SendingWindow { get; init; } = new();
+
+    /// <summary>Marketing messages a member gets in any 7 days at most (never more than one a day). Default 3.</summary>
+    public int MaxPerWeek { get; init; } = 3;
+
+    /// <summary>How many days ahead of an expiry the warning goes out. Default 30.</summary>
+    public int ExpiryWarningDays { get; init; } = 30;
+
+    /// <summary>Dormancy thresholds for win-back messages.</summary>
+    public WinBackRules WinBack { get; init; } = new();
+
     /// <summary>The templates in force for <paramref name="campaign"/>, locale → text.</summary>
     public IReadOnlyDictionary<string, string> TemplatesFor(Campaign campaign) =>
         Templates.TryGetValue(campaign.Name(), out var own) ? own : DefaultTemplates.Templates[campaign.Name()];
@@ -45,6 +57,26 @@ public sealed record OutreachDefinition
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        if (SendingWindow.From >= SendingWindow.To)
+        {
+            errors.Add($"{Path}.sendingWindow: 'from' must be before 'to'");
+        }
+
+        if (MaxPerWeek is < 1 or > 7)
+        {
+            errors.Add($"{Path}.maxPerWeek: must be between 1 and 7");
+        }
+
+        if (ExpiryWarningDays is < 1 or > 180)
+        {
+            errors.Add($"{Path}.expiryWarningDays: must be between 1 and 180");
+        }
+
+        if (!(WinBack.AtRiskDays > 0 && WinBack.AtRiskDays < WinBack.LapsedDays && WinBack.LapsedDays < WinBack.GiveUpDays && WinBack.GiveUpDays <= 3650))
+        {
+            errors.Add($"{Path}.winBack: need 0 < atRiskDays < lapsedDays < giveUpDays <= 3650");
+        }
+
         foreach (var name in Templates.Keys)
         {
             if (!CampaignNames.TryParse(name, out _))
@@ -223,3 +255,22 @@ public sealed record TemplateReport(
     int SegmentsWithNonGsmName,
     string Sample,
     IReadOnlyList<string> Warnings);
+
+/// <summary>Local hours when messages may be sent: from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive).</summary>
+public sealed record SendingWindow
+{
+    public TimeOnly From { get; init; } = new(10, 0);
+
+    public TimeOnly To { get; init; } = new(20, 0);
+}
+
+/// <summary>Days since the last purchase that make a member dormant: <c>winback-at-risk</c> from
+/// <see cref="AtRiskDays"/>, <c>winback-lapsed</c> from <see cref="LapsedDays"/>, nobody after <see cref="GiveUpDays"/>.</summary>
+public sealed record WinBackRules
+{
+    public int AtRiskDays { get; init; } = 90;
+
+    public int LapsedDays { get; init; } = 180;
+
+    public int GiveUpDays { get; init; } = 360;
+}

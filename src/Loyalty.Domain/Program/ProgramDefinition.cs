@@ -1,3 +1,5 @@
+using Loyalty.Domain.Outreach;
+
 namespace Loyalty.Domain.Program;
 
 /// <summary>A loyalty program as data: how members earn, the tiers, bonuses and rewards. Loaded from a JSON file
@@ -18,6 +20,9 @@ public sealed record ProgramDefinition
     public IReadOnlyList<Reward> Rewards { get; init; } = [];
 
     public ReturnRules Returns { get; init; } = new();
+
+    /// <summary>Outreach messages: templates, sending hours, frequency cap, thresholds.</summary>
+    public OutreachDefinition Outreach { get; init; } = new();
 
     /// <summary>Every problem with the definition, each naming its place (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -60,6 +65,8 @@ public sealed record ProgramDefinition
         {
             errors.Add($"bonuses.spendThresholds.{rule.Id}.rewardId: '{rule.RewardId}' is not a reward");
         }
+
+        errors.AddRange(Outreach.Validate());
 
         return errors;
     }
