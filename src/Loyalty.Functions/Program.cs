@@ -5,9 +5,11 @@ using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Members;
 using Loyalty.Functions.Purchases;
+using Loyalty.Functions.Telemetry;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
+builder.AddLoyaltyTelemetry();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var services = builder.Services;
@@ -35,6 +37,7 @@ services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 }));
 
 var app = builder.Build();
+app.UseLoyaltyTelemetry();
 
 // Fail at start, naming the setting, rather than on the first request.
 app.Services.GetRequiredService<ProgramDefinition>();

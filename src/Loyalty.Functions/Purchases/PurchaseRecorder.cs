@@ -5,19 +5,21 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Program;
 using Loyalty.Domain.Purchases;
 using Loyalty.Functions.Http;
+using Loyalty.Functions.Telemetry;
 
 namespace Loyalty.Functions.Purchases;
 
 /// <summary>Validates and records purchases the same way whichever path they arrive by (HTTP, Storage queue,
 /// Service Bus), so that one order delivered on two paths is credited once.</summary>
-public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time)
+public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time, LoyaltyMetrics metrics)
 {
     public const string OperationKind = "purchase";
 
     public Purchase? Validate(PurchaseRequest request, Validator v) => request.ToPurchase(v, program, time.GetUtcNow());
 
-    public Task<OperationResult<PurchaseResult>> RecordAsync(Purchase purchase, CancellationToken ct) =>
-        store.ExecuteAsync(
+    public async Task<OperationResult<PurchaseResult>> RecordAsync(Purchase purchase, CancellationToken ct)
+    {
+        var result = await store.ExecuteAsync(
             purchase.MemberId,
             new OperationKey(OperationKind, purchase.PurchaseId),
             Fingerprint(purchase),
@@ -30,6 +32,15 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
                 return Decision<PurchaseResult>.Commit(outcome.Posting, result, details);
             },
             ct);
+
+        // Only the first recording counts: a replay (the same order on another path, a redelivery) changes nothing.
+        if (result is { Status: OperationStatus.Created, Value: { } recorded })
+        {
+            metrics.PurchaseRecorded(recorded.PointsEarned);
+        }
+
+        return result;
+    }
 
     /// <summary>A fingerprint of what the purchase says, so that a replay can be told from a different purchase
     /// reusing the id. Equal amounts written differently (10 and 10.00) and equal instants in different offsets
