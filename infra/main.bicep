@@ -221,7 +221,7 @@ resource acsSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   name: acsSecretName
   properties: {
     value: acs.listKeys().primaryConnectionString
-    contentType: 'ACS connection string (endpoint=...;accesskey=...)'
+    contentType: 'ACS connection string'
   }
 }
 
