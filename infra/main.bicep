@@ -74,7 +74,7 @@ var deploymentContainerName = 'app-package'
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var functionAppName = '${namePrefix}-func-${suffix}'
-var storageAccountName = take('st${replace(namePrefix, '-', '')}${suffix}', 24)
+var storageAccountName = take(toLower('st${replace(namePrefix, '-', '')}${suffix}'), 24)
 var keyVaultName = take('kv-${namePrefix}-${suffix}', 24)
 var acsSecretName = 'acs-connection-string'
 
@@ -253,7 +253,6 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      http20Enabled: true
       // Flex Consumption takes the worker runtime from functionAppConfig.runtime, not from
       // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION, which it rejects.
       appSettings: [
