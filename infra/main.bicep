@@ -254,7 +254,7 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       // Flex Consumption takes the worker runtime from functionAppConfig.runtime, not from
-      // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION, which it rejects.
+      // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION, which are deprecated there (the Flex Consumption deprecations list in the app settings reference).
       appSettings: [
         // Identity-based connections (system-assigned identity): the host and the handler (StorageAccount) derive
         // the blob, queue and table endpoints from the account name.

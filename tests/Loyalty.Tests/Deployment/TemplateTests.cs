@@ -74,7 +74,7 @@ public sealed class TemplateTests
         Assert.Contains(TelemetrySetup.ConnectionStringSetting, settings);
         Assert.Contains("ACS_CONNECTION_STRING", settings);
         Assert.Contains("ACS_SMS_FROM", settings);
-        // Flex Consumption takes these from functionAppConfig and refuses them as app settings.
+        // Flex Consumption takes these from functionAppConfig (or does without them) and lists them as deprecated app settings.
         Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings);
         Assert.DoesNotContain("FUNCTIONS_EXTENSION_VERSION", settings);
         Assert.DoesNotContain("WEBSITE_RUN_FROM_PACKAGE", settings);
