@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: installs Azurite, starts it in memory on free loopback ports, builds, runs the xunit suites
-# against it, and ends with one line "N passed, N failed, N skipped" counted from the test results.
+# Runs every test: installs Azurite, validates infra/ with Bicep (eng/bicep.sh, which writes the ARM template the
+# deployment tests read), builds, packages the app (eng/package.sh, the zip the package tests open), starts Azurite
+# in memory on free loopback ports, runs the xunit suites against it, and ends with one line
+# "N passed, N failed, N skipped" counted from the test results.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap stop_children EXIT
@@ -11,10 +13,19 @@ rm -rf "$results"
 mkdir -p "$results"
 
 ensure_node_modules
+# Checks that are not tests: their failure fails the run, is reported in plain words before the summary, and is
+# not counted as a test. The tests that read their output then fail too, and are counted.
+checks_failed=()
+if ! bash eng/bicep.sh; then
+  checks_failed+=("Bicep build/lint of infra/ (bash eng/bicep.sh)")
+fi
 if ! dotnet build loyalty-functions.sln -c Release --nologo -v quiet -clp:ErrorsOnly; then
   echo "The build failed; no test ran."
   echo "0 passed, 0 failed"
   exit 1
+fi
+if ! bash eng/package.sh; then
+  checks_failed+=("the deployment package (bash eng/package.sh)")
 fi
 start_azurite memory "$results/azurite.log"
 
@@ -39,6 +50,11 @@ if [ "$runs" -eq 0 ]; then
 elif [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status although no test failed (a crashed or aborted test host?)." >&2
 fi
+
+for check in "${checks_failed[@]}"; do
+  echo "FAILED (not a test): $check" >&2
+  [ "$status" -ne 0 ] || status=1
+done
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -10,9 +10,11 @@ using System.Security.Cryptography;
 using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
+using Loyalty.Functions.Telemetry;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
+builder.AddLoyaltyTelemetry();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var services = builder.Services;
@@ -43,6 +45,7 @@ services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 }));
 
 var app = builder.Build();
+app.UseLoyaltyTelemetry();
 
 // Fail at start, naming the setting, rather than on the first request.
 ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);

@@ -12,6 +12,7 @@ using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
 using Loyalty.Domain.Purchases;
 using Loyalty.Functions.Purchases;
+using Microsoft.Extensions.DependencyInjection;
 
 // Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape.
 // Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256]
@@ -166,7 +167,8 @@ static async Task<(int First, int Steady)> StorageRequestsPerPurchase(string con
 
     var store = new MemberStore(tables, new MemberIndexes(tables), TimeProvider.System);
     var program = new ProgramDefinition { Name = "Bench", Currencies = new Dictionary<string, CurrencyRule> { ["USD"] = new() } };
-    var recorder = new PurchaseRecorder(store, program, TimeProvider.System, new Loyalty.Functions.Rewards.VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()));
+    var recorder = new PurchaseRecorder(store, program, TimeProvider.System, new Loyalty.Functions.Rewards.VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()),
+        new Loyalty.Functions.Telemetry.LoyaltyMetrics(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
     var member = MemberId.Parse("bench-count-" + Guid.NewGuid().ToString("N")[..8]);
     await store.SaveProfileAsync(member, new MemberProfile(), CancellationToken.None);
     var at = TimeProvider.System.GetUtcNow().AddMinutes(-1);

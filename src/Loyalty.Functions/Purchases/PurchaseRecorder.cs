@@ -9,12 +9,13 @@ using Loyalty.Domain.Purchases;
 using Loyalty.Domain.Rules;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Rewards;
+using Loyalty.Functions.Telemetry;
 
 namespace Loyalty.Functions.Purchases;
 
 /// <summary>Validates and records purchases the same way whichever path they arrive by (HTTP, Storage queue,
 /// Service Bus), so that one order delivered on two paths is credited once.</summary>
-public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time, VoucherCodes vouchers)
+public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time, VoucherCodes vouchers, LoyaltyMetrics metrics)
 {
     public const string OperationKind = "purchase";
     public const string ReferralKind = "referral";
@@ -38,6 +39,12 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
                 [.. outcome.Vouchers.Select(v => new VoucherResult(v.RewardId, v.Code, v.Rule))]);
             return Decision<PurchaseResult>.Commit(outcome.Posting, result, recorded);
         }, ct);
+
+        // Only the first recording counts: a replay (the same order on another path, a redelivery) changes nothing.
+        if (result is { Status: OperationStatus.Created, Value: { } first })
+        {
+            metrics.PurchaseRecorded(first.PointsEarned);
+        }
 
         // The referrer's bonus is a second operation in the referrer's partition, idempotent by the referred member,
         // so a replay of the purchase (the client's retry after a failure here) completes it.

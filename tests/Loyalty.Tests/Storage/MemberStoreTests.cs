@@ -6,6 +6,8 @@ using Loyalty.Domain.Program;
 using Loyalty.Domain.Purchases;
 using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Rewards;
+using Loyalty.Functions.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Loyalty.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -51,7 +53,9 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
         OperationId.Parse(purchaseId), member, new Money(amount, Currency.Parse("USD")), A.Now.AddHours(-1), null, []);
 
     private Task<OperationResult<PurchaseResult>> Record(MemberStore store, Purchase purchase) =>
-        new PurchaseRecorder(store, Program, time, new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create())).RecordAsync(purchase, CancellationToken.None);
+        new PurchaseRecorder(store, Program, time, new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), Metrics).RecordAsync(purchase, CancellationToken.None);
+
+    private static readonly LoyaltyMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
     // An operation: a new purchase, a replay of an earlier one, or an earlier id reused with another amount.
     private static readonly Gen<(int Kind, int Pick, int Amount)> Op = Gen.Select(Gen.Int[0, 2], Gen.Int[0, 100], Gen.Int[1, 500]);

@@ -1,0 +1,422 @@
+// Loyalty Functions in Azure: a Flex Consumption function app running the custom handler, with its storage,
+// Service Bus, Azure Communication Services, Key Vault and monitoring. Deploy into an existing resource group:
+//   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
+// The app reaches storage, Service Bus and Key Vault with its system-assigned identity; the only secret (the
+// ACS connection string) goes from ACS straight into Key Vault and reaches the app as a Key Vault reference.
+targetScope = 'resourceGroup'
+
+metadata description = 'Loyalty Functions: Flex Consumption custom handler, Table/Queue storage, Service Bus, ACS SMS, Key Vault, Application Insights.'
+
+@description('Azure region of every regional resource. Flex Consumption is not offered everywhere: az functionapp list-flexconsumption-locations.')
+param location string = resourceGroup().location
+
+@description('Short lowercase prefix for resource names; a hash of the resource group keeps global names unique.')
+@minLength(2)
+@maxLength(12)
+param namePrefix string = 'loyalty'
+
+@description('Tags added to every resource.')
+param tags object = {}
+
+@description('Memory of each Flex Consumption instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Most instances the app may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Version of the Flex Consumption "custom" (custom handler) runtime stack; list the offered ones with az functionapp list-flexconsumption-runtimes --location <region> --runtime custom.')
+param customHandlerRuntimeVersion string = '1.0'
+
+@description('Deploy a Service Bus namespace with the purchases queue. Without it order systems use the HTTP API only.')
+param enableServiceBus bool = true
+
+@description('Where Azure Communication Services keeps its data at rest (a geography such as "United States", "Europe", "UK").')
+param acsDataLocation string = 'United States'
+
+@description('The SMS sender: a phone number in E.164 form bought for the ACS resource (outside this template), or an approved alphanumeric sender id.')
+@minLength(3)
+param smsSender string
+
+@description('Subscribe the SmsInbound function to the ACS SMS events (received messages, delivery reports). Deploy once with false, publish the package, then deploy again with true: Event Grid validates the function when the subscription is created.')
+param enableSmsEvents bool = false
+
+@description('Days Log Analytics keeps telemetry.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+// Names the app uses. The deployment tests (tests/Loyalty.Tests/Deployment) compare these lists with the app's
+// function.json files and table names, so keep them literal.
+var storageTables = [
+  'members'
+  'birthdays'
+  'lastpurchase'
+  'lotexpiry'
+  'tierreview'
+  'outbox'
+  'audit'
+]
+var storageQueues = [
+  'purchases'
+  'purchases-poison'
+  'outreach'
+  'outreach-poison'
+]
+var serviceBusQueueName = 'purchases'
+var smsEventsFunctionName = 'SmsInbound'
+var deploymentContainerName = 'app-package'
+
+var suffix = uniqueString(resourceGroup().id, namePrefix)
+var functionAppName = '${namePrefix}-func-${suffix}'
+var storageAccountName = take(toLower('st${replace(namePrefix, '-', '')}${suffix}'), 24)
+var keyVaultName = take('kv-${namePrefix}-${suffix}', 24)
+var acsSecretName = 'acs-connection-string'
+
+// Built-in role definitions (the ids are the same in every tenant).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${namePrefix}-logs-${suffix}'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: logRetentionDays
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${namePrefix}-appi-${suffix}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+  }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: storageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    // Everything (the Functions host, the deployment, the handler) signs in with the app's identity.
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-01' = [
+  for table in storageTables: {
+    parent: tableService
+    name: table
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = [
+  for queue in storageQueues: {
+    parent: queueService
+    name: queue
+  }
+]
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = if (enableServiceBus) {
+  name: '${namePrefix}-sb-${suffix}'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Standard'
+  }
+  properties: {
+    minimumTlsVersion: '1.2'
+    // No SAS keys: senders and the app use Entra ID roles.
+    disableLocalAuth: true
+  }
+}
+
+resource purchasesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = if (enableServiceBus) {
+  parent: serviceBus
+  name: serviceBusQueueName
+  properties: {
+    maxDeliveryCount: 5
+    deadLetteringOnMessageExpiration: true
+    lockDuration: 'PT1M'
+  }
+}
+
+resource acs 'Microsoft.Communication/communicationServices@2023-04-01' = {
+  name: '${namePrefix}-acs-${suffix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    dataLocation: acsDataLocation
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: keyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource acsSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: acsSecretName
+  properties: {
+    value: acs.listKeys().primaryConnectionString
+    contentType: 'ACS connection string'
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: '${namePrefix}-plan-${suffix}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
+  name: functionAppName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      // Flex Consumption takes the worker runtime from functionAppConfig.runtime, not from
+      // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION, which are deprecated there (the Flex Consumption deprecations list in the app settings reference).
+      appSettings: [
+        // Identity-based connections (system-assigned identity): the host and the handler (StorageAccount) derive
+        // the blob, queue and table endpoints from the account name.
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storage.name
+        }
+        {
+          name: 'ServiceBusConnection__fullyQualifiedNamespace'
+          value: enableServiceBus ? split(split(serviceBus!.properties.serviceBusEndpoint, '//')[1], ':')[0] : ''
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'ACS_CONNECTION_STRING'
+          value: '@Microsoft.KeyVault(SecretUri=${acsSecret.properties.secretUri})'
+        }
+        {
+          name: 'ACS_SMS_FROM'
+          value: smsSender
+        }
+        // Azure has Service Bus, so the Storage-queue twin of the purchase function (the local path) stays off.
+        {
+          name: 'AzureWebJobs.RecordPurchaseFromQueue.Disabled'
+          value: 'true'
+        }
+        {
+          name: 'AzureWebJobs.RecordPurchaseFromServiceBus.Disabled'
+          value: enableServiceBus ? 'false' : 'true'
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'custom'
+        version: customHandlerRuntimeVersion
+      }
+    }
+  }
+  dependsOn: [
+    deploymentContainer
+  ]
+}
+
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+// Role assignments for the app's identity. Blob Data Owner is on the account, not only the deployment
+// container: the Functions host keeps its keys (azure-webjobs-secrets) and the timer and singleton leases
+// (azure-webjobs-hosts) in blob containers of AzureWebJobsStorage, and creates them on first start.
+resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Queue triggers read and delete messages, the handler enqueues outreach jobs, and the host moves failed
+// messages to <queue>-poison: Contributor covers all three.
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource serviceBusReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (enableServiceBus) {
+  name: guid(purchasesQueue.id, functionApp.id, roles.serviceBusDataReceiver)
+  scope: purchasesQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, functionApp.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource smsEvents 'Microsoft.EventGrid/systemTopics@2025-02-15' = if (enableSmsEvents) {
+  name: '${namePrefix}-acs-events-${suffix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    source: acs.id
+    topicType: 'Microsoft.Communication.CommunicationServices'
+  }
+}
+
+resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (enableSmsEvents) {
+  parent: smsEvents
+  name: 'sms-to-${toLower(smsEventsFunctionName)}'
+  properties: {
+    destination: {
+      endpointType: 'AzureFunction'
+      properties: {
+        resourceId: '${functionApp.id}/functions/${smsEventsFunctionName}'
+        maxEventsPerBatch: 1
+      }
+    }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Communication.SMSReceived'
+        'Microsoft.Communication.SMSDeliveryReportReceived'
+      ]
+    }
+    eventDeliverySchema: 'EventGridSchema'
+  }
+}
+
+@description('The function app (for az functionapp commands).')
+output functionAppName string = functionApp.name
+
+@description('The app\'s base URL; the API is under /api.')
+output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
+
+@description('The storage account holding tables, queues and the deployment package.')
+output storageAccountName string = storage.name
+
+@description('The Service Bus namespace order systems send purchases to (empty when disabled).')
+output serviceBusNamespace string = enableServiceBus ? serviceBus.name : ''
