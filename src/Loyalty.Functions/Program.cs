@@ -5,6 +5,7 @@ using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Members;
 using Loyalty.Functions.Purchases;
+using Loyalty.Functions.Triggers;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
@@ -22,6 +23,7 @@ services.AddSingleton<StorageSetup>();
 services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());
 
 services.AddSingleton<PurchaseRecorder>();
+services.AddTriggerRunner();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 services.AddProblemDetails();
@@ -49,6 +51,8 @@ app.MapOpenApi("/api/openapi.json");
 app.MapHealthApi();
 app.MapMembersApi();
 app.MapPurchasesApi();
+app.MapPurchaseFunctions();
+app.MapFunctionInvocations();
 
 app.Run();
 
