@@ -22,6 +22,8 @@ public sealed class FunctionInvocation
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
 
+    private static readonly JsonSerializerOptions TimerJson = new(JsonSerializerDefaults.Web);
+
     private readonly JsonElement data;
     private readonly JsonElement metadata;
 
@@ -113,6 +115,19 @@ public sealed class FunctionInvocation
     /// <summary>The value of a trigger binding that is a JSON object (a timer's <c>TimerInfo</c>), if it is one.</summary>
     public JsonElement? ObjectValue(string binding) =>
         Member(data, binding) is { } value && Unquote(value) is { ValueKind: JsonValueKind.Object } o ? o : null;
+
+    /// <summary>A timer trigger's value, if the binding holds one.</summary>
+    public TimerInfo? Timer(string binding)
+    {
+        try
+        {
+            return ObjectValue(binding)?.Deserialize<TimerInfo>(TimerJson);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>A metadata value as text: <c>"abc"</c> and <c>"\"abc\""</c> both give <c>abc</c>; a number gives its digits.</summary>
     public string? MetadataString(string key) => Member(metadata, key) is { } value ? Unquote(value) switch
@@ -217,3 +232,13 @@ public sealed record InvocationResult(IReadOnlyDictionary<string, object?> Outpu
     private static JsonHttpResult<InvocationResult> Respond(int status, IReadOnlyList<string> logs) =>
         TypedResults.Json(new InvocationResult(new Dictionary<string, object?>(), logs, null), Json, statusCode: status);
 }
+
+/// <summary>A timer trigger's value, the host's <c>TimerInfo</c>.</summary>
+/// <param name="ScheduleStatus">Last and next runs as the schedule monitor recorded them; null without a monitor
+/// (always, under the standalone runner).</param>
+/// <param name="IsPastDue">Whether this run is later than its schedule (a run was missed).</param>
+public sealed record TimerInfo(TimerScheduleInfo? Schedule, TimerScheduleStatus? ScheduleStatus, bool IsPastDue);
+
+public sealed record TimerScheduleInfo(bool AdjustForDST);
+
+public sealed record TimerScheduleStatus(DateTimeOffset Last, DateTimeOffset Next, DateTimeOffset LastUpdated);

@@ -47,6 +47,10 @@ public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider?
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting(StorageAccount.SettingName, storageConnectionString);
+
+        // The in-memory test server has no address for the trigger runner to call, and a runner here would poll the
+        // shared Azurite's queues under other tests: StandaloneApp runs it on a real socket with its own queues.
+        builder.UseSetting("TriggerRunner:Enabled", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
