@@ -50,13 +50,14 @@ internal sealed partial class QueueTriggerListener
         }
 
         var inFlight = new HashSet<Task>();
+        var stopped = Task.Delay(Timeout.Infinite, stopping);
         var idle = QueueSettings.MinPollingInterval;
         while (!stopping.IsCancellationRequested)
         {
             inFlight.RemoveWhere(t => t.IsCompleted);
             if (inFlight.Count > settings.NewBatchThreshold)
             {
-                await Task.WhenAny([.. inFlight, Task.Delay(Timeout.Infinite, stopping)]);
+                await Task.WhenAny([.. inFlight, stopped]);
                 continue;
             }
 

@@ -69,7 +69,14 @@ public sealed partial class TriggerRunner(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await Task.WhenAll(manualRuns.Keys).WaitAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(manualRuns.Keys).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout is up; a queue message run by hand has no message to lose.
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -23,7 +23,9 @@ public sealed class StandaloneApp(
     /// <summary>Starts the app (and its runner) and returns a client once the app reports healthy.</summary>
     public async Task<HttpClient> StartAsync()
     {
-        UseKestrel(0);
+        // Not UseKestrel(0): that rewrites the server's addresses after the app may have started Kestrel on its own
+        // thread, which fails now and then (dotnet/aspnetcore#67714). An explicit listener has no such race.
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         client = CreateClient();
         for (var i = 0; i < 100; i++)
         {
