@@ -247,10 +247,8 @@ public sealed partial class TriggerRunner(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Trigger runner is off ({Section}:Enabled is false)")]
-    private static partial void LogDisabledCore(ILogger logger, string section);
-
-    private static void LogDisabled(ILogger logger) => LogDisabledCore(logger, TriggerRunnerOptions.Section);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trigger runner is off (TriggerRunner:Enabled is false)")]
+    private static partial void LogDisabled(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trigger runner runs {Count} triggers from {AppRoot}")]
     private static partial void LogStarted(ILogger logger, int count, string appRoot);

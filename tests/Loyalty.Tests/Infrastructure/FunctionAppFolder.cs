@@ -40,6 +40,19 @@ public sealed class FunctionAppFolder : IDisposable
     public FunctionAppFolder WithPurchaseQueue(string queueName) =>
         WithFunction("RecordPurchaseFromQueue", t => t["queueName"] = queueName);
 
+    /// <summary>Adds a test-only queue function (served by <see cref="ProbeFunction"/>), binding name <c>message</c>.</summary>
+    public FunctionAppFolder WithQueueProbe(string name, string queueName) => Write(name, new JsonObject
+    {
+        ["bindings"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "queueTrigger",
+            ["direction"] = "in",
+            ["name"] = "message",
+            ["queueName"] = queueName,
+            ["connection"] = "AzureWebJobsStorage",
+        }),
+    });
+
     /// <summary>Adds a test-only timer function (served by <see cref="ProbeFunction"/>).</summary>
     public FunctionAppFolder WithTimer(string name, string schedule, bool runOnStartup = false) => Write(name, new JsonObject
     {

@@ -230,6 +230,30 @@ public sealed class QueueRunnerTests(Azurite azurite)
         Assert.Contains(capture.Lines, l => l.Contains("RecordPurchaseFromServiceBus: not run (serviceBusTrigger is not run standalone", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task QueueRunner_SendsTheQueuePayloadAsTheFunctionsHostEncodesIt()
+    {
+        var documented = Fixtures.Load("Functions/queue-host-encoded.json").AsObject();
+        var (queue, _) = await TestQueues.CreateAsync(azurite);
+        var probe = new ProbeFunction("QueueProbe");
+        using var folder = FunctionAppFolder.Create().WithQueueProbe(probe.Name, queue.Name);
+        await using var app = new StandaloneApp(azurite, folder, services: probe.AddTo);
+        await app.StartAsync();
+        const string text = """{"purchaseId":"p-shape","amount":1}""";
+
+        var receipt = (await queue.SendMessageAsync(text)).Value;
+
+        await Eventually.TrueAsync(() => probe.Count == 1, "the probe is invoked");
+        var sent = Assert.Single(probe.Bodies);
+        Assert.Equal(documented["Data"]!.AsObject().Select(p => p.Key), sent["Data"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(documented["Metadata"]!.AsObject().Select(p => p.Key).Order(), sent["Metadata"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal(JsonSerializer.Serialize(text), sent["Data"]!["message"]!.GetValue<string>());
+        Assert.Equal(JsonSerializer.Serialize(receipt.MessageId), sent["Metadata"]!["Id"]!.GetValue<string>());
+        Assert.Equal("1", sent["Metadata"]!["DequeueCount"]!.GetValue<string>());
+        Assert.Equal(probe.Name, sent["Metadata"]!["sys"]!["MethodName"]!.GetValue<string>());
+        await Eventually.TrueAsync(async () => await queue.CountAsync() == 0, "the message is completed");
+    }
+
     private static PurchaseMessage Purchase(string member, decimal amount)
     {
         var id = A.Id("p");
