@@ -58,6 +58,13 @@ public static class HostPayloads
         ["Metadata"] = new JsonObject { ["sys"] = Sys(function, now) },
     };
 
+    /// <summary>Any other trigger run from the admin endpoint: the input as its value, no trigger metadata.</summary>
+    public static JsonObject Other(string function, string binding, string input, DateTimeOffset now) => new()
+    {
+        ["Data"] = new JsonObject { [binding] = Encoded(input) },
+        ["Metadata"] = new JsonObject { ["sys"] = Sys(function, now) },
+    };
+
     private static JsonObject Sys(string function, DateTimeOffset now) => new()
     {
         ["MethodName"] = function,

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Hosting;
@@ -46,19 +45,14 @@ public sealed partial class TriggerRunner(
     public void RunNow(FunctionDefinition function, string? input)
     {
         var now = time.GetUtcNow();
-        var body = function.TriggerType switch
+        var body = function switch
         {
-            var t when t.Equals(FunctionDefinition.QueueTrigger, StringComparison.OrdinalIgnoreCase) =>
+            _ when function.Is(FunctionDefinition.QueueTrigger) =>
                 HostPayloads.Queue(function.Name, function.BindingName, new QueueMessageInfo(Guid.NewGuid().ToString(), "", input ?? "", 1, now, null, null), now),
-            var t when t.Equals(FunctionDefinition.ServiceBusTrigger, StringComparison.OrdinalIgnoreCase) =>
+            _ when function.Is(FunctionDefinition.ServiceBusTrigger) =>
                 HostPayloads.ServiceBus(function.Name, function.BindingName, input ?? "", Guid.NewGuid().ToString("N"), now),
-            var t when t.Equals(FunctionDefinition.TimerTrigger, StringComparison.OrdinalIgnoreCase) =>
-                HostPayloads.Timer(function.Name, function.BindingName, isPastDue: false, now),
-            _ => new JsonObject
-            {
-                ["Data"] = new JsonObject { [function.BindingName] = JsonSerializer.Serialize(input ?? "") },
-                ["Metadata"] = new JsonObject(),
-            },
+            _ when function.Is(FunctionDefinition.TimerTrigger) => HostPayloads.Timer(function.Name, function.BindingName, isPastDue: false, now),
+            _ => HostPayloads.Other(function.Name, function.BindingName, input ?? "", now),
         };
         LogManualRun(logger, function.Name);
         var run = RunManuallyAsync(function, body);
