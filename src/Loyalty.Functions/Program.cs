@@ -11,6 +11,7 @@ using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
 using Loyalty.Functions.Telemetry;
+using Loyalty.Functions.Triggers;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
@@ -32,6 +33,7 @@ services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
 services.AddSingleton<NightlyJobs>();
+services.AddTriggerRunner();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
@@ -52,7 +54,10 @@ ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>
 app.Services.GetRequiredService<StorageAccount>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseApiKey(app.Configuration[ApiKey.SettingName]);
+if (!HandlerUrls.UnderFunctionsHost(app.Configuration))
+{
+    app.UseApiKey(app.Configuration[ApiKey.SettingName]);
+}
 
 // The Functions host probes GET / until the handler answers.
 app.MapGet("/", () => TypedResults.Text("Loyalty Functions handler")).ExcludeFromDescription();
@@ -67,6 +72,8 @@ api.MapMembersApi();
 api.MapPurchasesApi();
 api.MapReturnsApi();
 api.MapAdjustmentsApi();
+app.MapPurchaseFunctions();
+app.MapFunctionInvocations();
 
 app.Run();
 

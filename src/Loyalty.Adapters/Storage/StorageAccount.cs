@@ -22,10 +22,11 @@ public sealed class StorageAccount
     private StorageAccount(string? connectionString, Uri? tableUri, Uri? queueUri, TokenCredential? credential) =>
         (this.connectionString, this.tableUri, this.queueUri, this.credential) = (connectionString, tableUri, queueUri, credential);
 
-    /// <summary>Reads the setting, or explains what is missing.</summary>
-    public static StorageAccount FromConfiguration(IConfiguration configuration)
+    /// <summary>Reads the setting (by default <c>AzureWebJobsStorage</c>; a trigger's <c>connection</c> may name
+    /// another one of the same form), or explains what is missing.</summary>
+    public static StorageAccount FromConfiguration(IConfiguration configuration, string settingName = SettingName)
     {
-        var section = configuration.GetSection(SettingName);
+        var section = configuration.GetSection(settingName);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
             return new StorageAccount(section.Value, null, null, null);
@@ -37,8 +38,8 @@ public sealed class StorageAccount
         if (tables is null || queues is null)
         {
             throw new InvalidOperationException(
-                $"Storage is not configured: set {SettingName} to a connection string (UseDevelopmentStorage=true for Azurite), " +
-                $"or {SettingName}__accountName for an identity-based connection.");
+                $"Storage is not configured: set {settingName} to a connection string (UseDevelopmentStorage=true for Azurite), " +
+                $"or {settingName}__accountName for an identity-based connection.");
         }
 
         // __clientId selects a user-assigned identity, as it does for the Functions host.

@@ -3,9 +3,11 @@ using System.Text;
 
 namespace Loyalty.Functions.Http;
 
-/// <summary>When <c>LOYALTY_API_KEY</c> is set, requests to <c>/api</c> (except the health probe) and <c>/admin</c>
-/// must carry it in <c>x-functions-key</c>, as Azure function keys are carried. The comparison takes the same
-/// time whatever the key sent.</summary>
+/// <summary>When <c>LOYALTY_API_KEY</c> is set, every request except the host's start-up probe (<c>GET /</c>) and the
+/// health check must carry it in <c>x-functions-key</c>, as Azure function keys are carried: the API, the admin
+/// endpoint and the function-invocation routes the standalone runner calls (which would otherwise be open if the
+/// app listened beyond loopback). The comparison takes the same time whatever the key sent. Under the Functions host
+/// the host checks function keys and calls invocation routes without one, so the setting is ignored there.</summary>
 public static class ApiKey
 {
     public const string SettingName = "LOYALTY_API_KEY";
@@ -34,8 +36,7 @@ public static class ApiKey
     }
 
     private static bool IsProtected(HttpRequest request) =>
-        (request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/admin"))
-        && !request.Path.Equals("/api/health", StringComparison.OrdinalIgnoreCase);
+        !(request.Path.Equals("/", StringComparison.Ordinal) || request.Path.Equals("/api/health", StringComparison.OrdinalIgnoreCase));
 
     // Hashing first makes both sides the same length, so FixedTimeEquals does not leak the key's length either.
     private static bool Matches(string sent, byte[] expected) =>

@@ -15,6 +15,7 @@ public static class Problems
     public const string MemberNotFound = "/problems/member-not-found";
     public const string IdempotencyConflict = "/problems/idempotency-conflict";
     public const string StorageUnavailable = "/problems/storage-unavailable";
+    public const string FunctionNotFound = "/problems/function-not-found";
 
     public static string TypeOf(string slug) => "/problems/" + slug;
 

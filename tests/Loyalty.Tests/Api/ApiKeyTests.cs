@@ -43,6 +43,34 @@ public sealed class ApiKeyTests(Azurite azurite)
         Assert.Contains("\"entries\":[]", await ledger.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task ApiKeySet_FunctionInvocationRoutesNeedItToo_TheHostProbeDoesNot()
+    {
+        await using var app = new LoyaltyApp(azurite, settings: new Dictionary<string, string?> { ["LOYALTY_API_KEY"] = Key });
+        var client = await app.StartAsync();
+
+        using var invocation = await client.PostJsonAsync("/RecordPurchaseFromQueue", """{"Data":{"message":"{}"},"Metadata":{}}""");
+        using var probe = await client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, invocation.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+    }
+
+    [Fact]
+    public async Task UnderTheFunctionsHost_TheSettingIsIgnored_TheHostChecksFunctionKeys()
+    {
+        await using var app = new LoyaltyApp(azurite, settings: new Dictionary<string, string?>
+        {
+            ["LOYALTY_API_KEY"] = Key,
+            ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "7099",
+        });
+        var client = await app.StartAsync();
+
+        using var response = await client.GetAsync($"/api/members/{A.Id("m")}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string url, string key, string? json = null)
     {
         var request = new HttpRequestMessage(method, url);

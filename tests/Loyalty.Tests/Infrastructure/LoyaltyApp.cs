@@ -45,6 +45,23 @@ public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider?
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // The in-memory test server has no address for the trigger runner to call, and a runner here would poll the
+        // shared Azurite's queues under other tests: StandaloneApp runs it on a real socket with its own queues.
+        builder.UseSetting("TriggerRunner:Enabled", "false");
+        TestHost.Configure(builder, storageConnectionString, time, settings);
+    }
+}
+
+/// <summary>What every test host of the app shares: the test environment, the storage, a pinned program, a fake clock.</summary>
+public static class TestHost
+{
+    public static void Configure(
+        IWebHostBuilder builder,
+        string storageConnectionString,
+        FakeTimeProvider? time,
+        IReadOnlyDictionary<string, string?>? settings,
+        Action<IServiceCollection>? services = null)
+    {
         builder.UseEnvironment("Testing");
         builder.UseSetting(StorageAccount.SettingName, storageConnectionString);
 
@@ -55,10 +72,15 @@ public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider?
             builder.UseSetting(key, value);
         }
 
-        if (time is not null)
+        builder.ConfigureServices(s =>
         {
-            builder.ConfigureServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
-        }
+            if (time is not null)
+            {
+                s.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
+            }
+
+            services?.Invoke(s);
+        });
     }
 }
 

@@ -1,0 +1,127 @@
+using Loyalty.Adapters.Storage;
+using Loyalty.Functions.Http;
+using Loyalty.Functions.Triggers;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Loyalty.Functions.Purchases;
+
+/// <summary>Purchases that order systems put on a queue: <c>RecordPurchaseFromQueue</c> (Storage queue, local runs) and
+/// <c>RecordPurchaseFromServiceBus</c> (Service Bus, Azure). Each message is validated and recorded exactly as
+/// <c>POST /api/purchases</c> does, so an order delivered on both paths is credited once.
+/// <para>A valid purchase or a replay answers 200 and the message is completed. A storage outage answers 503, so the
+/// trigger retries later. A message that can never be recorded (not JSON, invalid, unknown member, purchase id reused
+/// with other content) answers 4xx with the reason: the trigger retries it like any failure and then moves it to
+/// <c>purchases-poison</c> (Storage) or the dead-letter queue (Service Bus). The README says why.</para></summary>
+public static partial class PurchaseFunctions
+{
+    public const string FromQueue = "RecordPurchaseFromQueue";
+    public const string FromServiceBus = "RecordPurchaseFromServiceBus";
+
+    /// <summary>The trigger binding's name in both function.json files.</summary>
+    public const string MessageBinding = "message";
+
+    private static readonly MessageKind Queue = new(FromQueue, "Id", "DequeueCount");
+    private static readonly MessageKind ServiceBus = new(FromServiceBus, "MessageId", "DeliveryCount");
+
+    public static IEndpointRouteBuilder MapPurchaseFunctions(this IEndpointRouteBuilder app)
+    {
+        app.MapPost($"/{FromQueue}", (HttpRequest request, PurchaseRecorder recorder, ILoggerFactory loggers, CancellationToken ct) =>
+            RecordAsync(Queue, request, recorder, loggers, ct)).ExcludeFromDescription();
+        app.MapPost($"/{FromServiceBus}", (HttpRequest request, PurchaseRecorder recorder, ILoggerFactory loggers, CancellationToken ct) =>
+            RecordAsync(ServiceBus, request, recorder, loggers, ct)).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<JsonHttpResult<InvocationResult>> RecordAsync(
+        MessageKind kind, HttpRequest http, PurchaseRecorder recorder, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger(typeof(PurchaseFunctions).FullName!);
+        var (invocation, error) = await FunctionInvocation.ReadAsync(http, ct);
+        if (invocation is null)
+        {
+            LogUnreadable(logger, kind.Function, error!);
+            return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
+        }
+
+        var message = new MessageRef(kind.Function, invocation.MetadataString(kind.IdKey) ?? "(no id)", invocation.MetadataNumber(kind.CountKey));
+        if (invocation.JsonValue(MessageBinding) is not { } json)
+        {
+            return Reject(logger, message, StatusCodes.Status400BadRequest, "no message", $"Data.{MessageBinding} is missing");
+        }
+
+        var (request, problem) = JsonBody.Parse<PurchaseRequest>(json);
+        if (problem is not null)
+        {
+            return Reject(logger, message, StatusCodes.Status400BadRequest, "malformed JSON", Describe(problem));
+        }
+
+        var v = new Validator();
+        var purchase = recorder.Validate(request!, v);
+        if (purchase is null)
+        {
+            return Reject(logger, message, StatusCodes.Status400BadRequest, "invalid purchase", Describe(v.Errors));
+        }
+
+        OperationResult<PurchaseResult> result;
+        try
+        {
+            result = await recorder.RecordAsync(purchase, ct);
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            LogTransient(logger, kind.Function, message.Id, message.Attempt, e.GetType().Name);
+            return InvocationResult.Failed(
+                StatusCodes.Status503ServiceUnavailable, $"Message {message.Id}: storage is unavailable or busy; nothing was recorded. It will be retried.");
+        }
+
+        var purchaseId = purchase.PurchaseId.Value;
+        switch (result.Status)
+        {
+            case OperationStatus.Created or OperationStatus.Replayed:
+                var replay = result.Status == OperationStatus.Replayed;
+                LogRecorded(logger, kind.Function, purchaseId, purchase.MemberId.Value, message.Id, replay);
+                return InvocationResult.Completed(replay
+                    ? $"Message {message.Id}: purchase {purchaseId} was already recorded; nothing changed."
+                    : $"Message {message.Id}: recorded purchase {purchaseId}, {result.Value!.PointsEarned} points.");
+            case OperationStatus.MemberNotFound:
+                return Reject(logger, message, StatusCodes.Status404NotFound, "unknown member", $"purchase {purchaseId}: no member has its memberId");
+            case OperationStatus.Conflict:
+                return Reject(logger, message, StatusCodes.Status409Conflict, "idempotency conflict", $"purchase {purchaseId} was already recorded with different content");
+            default:
+                return Reject(logger, message, StatusCodes.Status422UnprocessableEntity, "refused by the program rules", $"purchase {purchaseId}: {result.Rejection}");
+        }
+    }
+
+    // Logged once per attempt; the trigger moves the message to poison / dead-letter after its last attempt.
+    private static JsonHttpResult<InvocationResult> Reject(ILogger logger, MessageRef message, int status, string reason, string details)
+    {
+        LogRejected(logger, message.Function, message.Id, message.Attempt, reason, details);
+        return InvocationResult.Failed(status, $"Message {message.Id} cannot be recorded ({reason}): {details.TrimEnd('.')}. It goes to the poison / dead-letter queue after its last retry.");
+    }
+
+    // Field names and the validator's messages only: they never quote the values sent.
+    private static string Describe(IDictionary<string, string[]> errors) =>
+        string.Join("; ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+
+    private static string Describe(ProblemHttpResult problem) => problem.ProblemDetails switch
+    {
+        HttpValidationProblemDetails { Errors.Count: > 0 } v => Describe(v.Errors),
+        var p => p.Detail ?? p.Title ?? "unreadable",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Function} recorded purchase {PurchaseId} for {MemberId} from message {MessageId} (replay: {Replay})")]
+    private static partial void LogRecorded(ILogger logger, string function, string purchaseId, string memberId, string messageId, bool replay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function} cannot record message {MessageId} (attempt {Attempt}): {Reason}: {Errors}")]
+    private static partial void LogRejected(ILogger logger, string function, string messageId, long? attempt, string reason, string errors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: transient failure on message {MessageId} (attempt {Attempt}): {Error}; it will be retried")]
+    private static partial void LogTransient(ILogger logger, string function, string messageId, long? attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: unreadable invocation: {Error}")]
+    private static partial void LogUnreadable(ILogger logger, string function, string error);
+
+    private sealed record MessageKind(string Function, string IdKey, string CountKey);
+
+    private sealed record MessageRef(string Function, string Id, long? Attempt);
+}
