@@ -54,6 +54,12 @@ param logRetentionDays int = 30
 
 // Names the app uses. The deployment tests (tests/Loyalty.Tests/Deployment) compare these lists with the app's
 // function.json files and table names, so keep them literal.
+@description('When the nightly ExpirePoints job runs (six-field NCRONTAB, UTC).')
+param expirePointsSchedule string = '0 15 1 * * *'
+
+@description('When the nightly ReviewTiers job runs (six-field NCRONTAB, UTC).')
+param reviewTiersSchedule string = '0 45 1 * * *'
+
 var storageTables = [
   'members'
   'birthdays'
@@ -287,6 +293,15 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'AzureWebJobs.RecordPurchaseFromServiceBus.Disabled'
           value: enableServiceBus ? 'false' : 'true'
+        }
+        // Timer schedules (six-field NCRONTAB, UTC), named by the timer functions' function.json.
+        {
+          name: 'ExpirePointsSchedule'
+          value: expirePointsSchedule
+        }
+        {
+          name: 'ReviewTiersSchedule'
+          value: reviewTiersSchedule
         }
       ]
     }

@@ -73,6 +73,7 @@ api.MapPurchasesApi();
 api.MapReturnsApi();
 api.MapAdjustmentsApi();
 app.MapPurchaseFunctions();
+app.MapJobFunctions();
 app.MapFunctionInvocations();
 
 app.Run();

@@ -194,6 +194,20 @@ public sealed class RulesApiTests(PrivateAzurite azurite) : IAsyncLifetime, ICla
         Assert.Equal((-130L, "lot 2027-11-24"), (expire.Points, expire.Note));
     }
 
+    [Theory]
+    [InlineData("ExpirePoints", "expire")]
+    [InlineData("ReviewTiers", "tier-review")]
+    public async Task JobFunctions_AnswerTheTimerInvocationWithTheProtocolResponse(string function, string job)
+    {
+        using var response = await client.PostJsonAsync($"/{function}", Fixtures.Load("Functions/timer.json").ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, body.RootElement.GetProperty("Outputs").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, body.RootElement.GetProperty("ReturnValue").ValueKind);
+        Assert.StartsWith($"{job} for 2026-11-24", body.RootElement.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ReviewTiers_MovesDownOneTierAtReview_NotBefore()
     {
