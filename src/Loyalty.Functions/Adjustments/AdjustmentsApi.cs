@@ -65,11 +65,6 @@ public static class AdjustmentsApi
                 : Decision<AdjustmentResult>.Commit(posting, new AdjustmentResult(adjustmentId!, member!, change.Value, posting.Account.Balance.Value, reason!));
         }, ct);
 
-        return result.Status switch
-        {
-            OperationStatus.Created => TypedResults.Created($"/api/members/{member}/ledger", result.Value),
-            OperationStatus.Replayed => TypedResults.Ok(result.Value),
-            _ => Problems.For(result, member!, "adjustment", adjustmentId!),
-        };
+        return Problems.Answer(result, $"/api/members/{member}/ledger", member!, "adjustment", adjustmentId!);
     }
 }

@@ -60,6 +60,17 @@ public static class Problems
             $"The {what} '{id}' was already recorded with different content; use a new id for a new {what}.",
             statusCode: 409, title: "Idempotency key reused", type: IdempotencyConflict);
 
+    /// <summary>The answer to an idempotent member operation: 201 the first time, 200 with the same result on a replay,
+    /// else the problem its status stands for (<paramref name="relatedNotFound"/> when what it refers to is missing).</summary>
+    public static Results<Created<T>, Ok<T>, ProblemHttpResult> Answer<T>(
+        OperationResult<T> result, string location, string memberId, string what, string id, ProblemHttpResult? relatedNotFound = null) => result.Status switch
+        {
+            OperationStatus.Created => TypedResults.Created(location, result.Value),
+            OperationStatus.Replayed => TypedResults.Ok(result.Value),
+            OperationStatus.RelatedNotFound when relatedNotFound is not null => relatedNotFound,
+            _ => For(result, memberId, what, id),
+        };
+
     /// <summary>Maps the status of a member operation that did not produce a value.</summary>
     public static ProblemHttpResult For<T>(OperationResult<T> result, string memberId, string what, string id) => result.Status switch
     {

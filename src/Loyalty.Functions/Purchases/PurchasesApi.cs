@@ -1,4 +1,3 @@
-using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -37,11 +36,6 @@ public static class PurchasesApi
         }
 
         var result = await recorder.RecordAsync(purchase, ct);
-        return result.Status switch
-        {
-            OperationStatus.Created => TypedResults.Created($"/api/members/{purchase.MemberId.Value}/ledger", result.Value),
-            OperationStatus.Replayed => TypedResults.Ok(result.Value),
-            _ => Problems.For(result, purchase.MemberId.Value, "purchase", purchase.PurchaseId.Value),
-        };
+        return Problems.Answer(result, $"/api/members/{purchase.MemberId.Value}/ledger", purchase.MemberId.Value, "purchase", purchase.PurchaseId.Value);
     }
 }

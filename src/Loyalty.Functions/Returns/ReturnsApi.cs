@@ -81,13 +81,7 @@ public static class ReturnsApi
             return Decision<ReturnResult>.Commit(posting, result, relatedDetails: details with { Record = after });
         }, ct);
 
-        return result.Status switch
-        {
-            OperationStatus.Created => TypedResults.Created($"/api/members/{memberId}/ledger", result.Value),
-            OperationStatus.Replayed => TypedResults.Ok(result.Value),
-            OperationStatus.RelatedNotFound => TypedResults.Problem(
-                $"Member '{memberId}' has no purchase '{purchaseId}'.", statusCode: 404, title: "Purchase not found", type: PurchaseNotFound),
-            _ => Problems.For(result, memberId!, "return", returnId!),
-        };
+        var noPurchase = TypedResults.Problem($"Member '{memberId}' has no purchase '{purchaseId}'.", statusCode: 404, title: "Purchase not found", type: PurchaseNotFound);
+        return Problems.Answer(result, $"/api/members/{memberId}/ledger", memberId!, "return", returnId!, noPurchase);
     }
 }

@@ -23,22 +23,7 @@ public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider?
     public FakeTimeProvider? Time => time;
 
     /// <summary>A client once the app reports healthy (its tables exist).</summary>
-    public async Task<HttpClient> StartAsync()
-    {
-        var client = CreateClient();
-        for (var i = 0; i < 100; i++)
-        {
-            using var health = await client.GetAsync("/api/health");
-            if (health.StatusCode == HttpStatusCode.OK)
-            {
-                return client;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException("The app did not become healthy.");
-    }
+    public Task<HttpClient> StartAsync() => TestHost.WhenHealthyAsync(CreateClient());
 
     public T Service<T>()
         where T : notnull => Services.GetRequiredService<T>();
@@ -81,6 +66,23 @@ public static class TestHost
 
             services?.Invoke(s);
         });
+    }
+
+    /// <summary>Returns the client once the app reports healthy (storage answers and its tables exist).</summary>
+    public static async Task<HttpClient> WhenHealthyAsync(HttpClient client)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            using var health = await client.GetAsync("/api/health");
+            if (health.StatusCode == HttpStatusCode.OK)
+            {
+                return client;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("The app did not become healthy.");
     }
 }
 

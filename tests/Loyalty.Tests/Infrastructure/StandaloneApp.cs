@@ -25,18 +25,7 @@ public sealed class StandaloneApp(
         // thread, which fails now and then (dotnet/aspnetcore#67714). An explicit listener has no such race.
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         client = CreateClient();
-        for (var i = 0; i < 100; i++)
-        {
-            using var health = await client.GetAsync("/api/health");
-            if (health.StatusCode == HttpStatusCode.OK)
-            {
-                return client;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException("The app did not become healthy.");
+        return await TestHost.WhenHealthyAsync(client);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
