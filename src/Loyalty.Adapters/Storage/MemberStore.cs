@@ -152,10 +152,28 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
             return null;
         }
 
-        var r = row.Value!;
+        return ToOperation(key, row.Value!);
+    }
+
+    private static StoredOperation ToOperation(OperationKey key, TableEntity r)
+    {
         var entries = (r.GetString("Entries") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
         return new StoredOperation(key, r.GetString("Hash") ?? "", r.GetString("Result") ?? "null", r.GetString("Details"), entries, r.ETag);
+    }
+
+    /// <summary>Every operation row of the member (their idempotency keys and the entries each produced).</summary>
+    public async Task<IReadOnlyList<StoredOperation>> GetOperationsAsync(MemberId id, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey ge {MemberRows.OperationPrefix} and RowKey lt {"op}"}");
+        var operations = new List<StoredOperation>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            var parts = row.RowKey.Split('|', 3);
+            operations.Add(ToOperation(new OperationKey(parts[1], OperationId.Parse(parts[2])), row));
+        }
+
+        return operations;
     }
 
     /// <summary>A page of the ledger, newest first: at most <paramref name="limit"/> entries older than
