@@ -5,6 +5,7 @@ using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Members;
 using System.Security.Cryptography;
+using Loyalty.Functions.Privacy;
 using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Rewards;
 
@@ -26,6 +27,7 @@ services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());
 services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
+services.AddRewards().AddPrivacy();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
@@ -58,6 +60,8 @@ var api = app.MapGroup("/api")
     .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 api.MapMembersApi();
 api.MapPurchasesApi();
+api.MapRewardsApi();
+api.MapPrivacyApi();
 
 app.Run();
 
