@@ -26,7 +26,7 @@ public sealed class AuditLog(TableServiceClient service)
             },
             ct);
 
-    /// <summary>The member's audit trail, oldest first.</summary>
+    /// <summary>The member's audit trail, oldest first (entries of the same instant in no particular order).</summary>
     public async Task<IReadOnlyList<AuditEntry>> ForMemberAsync(MemberId member, CancellationToken ct)
     {
         var entries = new List<AuditEntry>();

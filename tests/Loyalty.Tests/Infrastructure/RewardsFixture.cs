@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using Azure.Data.Tables;
-using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Members;
 using Microsoft.Extensions.Time.Testing;
 
@@ -22,7 +21,9 @@ public sealed class RewardsFixture(Azurite azurite) : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
-    public TableClient RewardsTable => azurite.Tables.GetTableClient(Tables.Rewards);
+    public TableServiceClient Tables => azurite.Tables;
+
+    public TableClient RewardsTable => azurite.Tables.GetTableClient(Adapters.Storage.Tables.Rewards);
 
     /// <summary>The id of a limited reward of this app: mug (stock 3, 10 points), tote (stock 1, 50), poster (stock 5, 20).</summary>
     public string Limited(string name) => $"{name}-{run}";
