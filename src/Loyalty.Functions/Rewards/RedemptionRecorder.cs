@@ -63,10 +63,12 @@ public sealed partial class RedemptionRecorder(
         // Attempts of one redemption in this instance take turns: a retry waits for the first and then replays it.
         using var turn = await turns.TakeAsync($"{memberId.Value}|{redemptionId.Value}", ct);
         Reservation? held = null;
-        if (await store.GetOperationAsync(memberId, key, ct) is null)
+        var memberRead = store.GetAsync(memberId, ct);
+        var done = await store.GetOperationAsync(memberId, key, ct);
+        var member = await memberRead;
+        if (done is null)
         {
             // A new redemption. Refuse what the member transaction would refuse before holding stock for it.
-            var member = await store.GetAsync(memberId, ct);
             if (member is null)
             {
                 return new(OperationStatus.MemberNotFound);
@@ -86,6 +88,10 @@ public sealed partial class RedemptionRecorder(
                         return new(OperationStatus.Rejected, Rejection: OutOfStock);
                     case ReserveOutcome.InProgress:
                         return new(OperationStatus.Rejected, Rejection: InProgress);
+                    case ReserveOutcome.Settled:
+                        // Confirmed or cancelled only once the redemption's row exists: an attempt in another instance
+                        // committed it since we looked, and the member transaction below replays it.
+                        break;
                 }
             }
         }
@@ -157,13 +163,14 @@ public sealed partial class RedemptionRecorder(
     /// <summary>The member's redemptions, newest first; null when there is no such member.</summary>
     public async Task<IReadOnlyList<RedemptionView>?> ListAsync(MemberId memberId, CancellationToken ct)
     {
-        var list = store.ListOperationsAsync(memberId, RedeemKind, ct);
-        if (await store.GetAsync(memberId, ct) is null)
+        var memberRead = store.GetAsync(memberId, ct);
+        var list = await store.ListOperationsAsync(memberId, RedeemKind, ct);
+        if (await memberRead is null)
         {
             return null;
         }
 
-        return [.. (await list).Select(View).OrderByDescending(r => r.RedeemedAt).ThenBy(r => r.RedemptionId, StringComparer.Ordinal)];
+        return [.. list.Select(View).OrderByDescending(r => r.RedeemedAt).ThenBy(r => r.RedemptionId, StringComparer.Ordinal)];
     }
 
     public async Task<RedemptionView?> GetAsync(MemberId memberId, OperationId redemptionId, CancellationToken ct) =>

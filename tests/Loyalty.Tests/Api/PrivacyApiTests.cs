@@ -172,6 +172,7 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
         await using var own = new RewardsFixture(azurite);
         await own.InitializeAsync();
         var member = await own.EnrollAsync(Wei);
+        await own.EarnAsync(member, 100);
         var audit = own.App.Service<AuditLog>();
         using var first = await own.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/members/{member}") { Headers = { { "x-actor", "support:olga" } } });
         own.Time.Advance(TimeSpan.FromMinutes(1));
@@ -179,7 +180,8 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
         using var second = await own.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/members/{member}") { Headers = { { "x-actor", "dpo:ivan" } } });
 
         Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent), (first.StatusCode, second.StatusCode));
-        Assert.Equal(A.Now, (await own.GetMemberAsync(member)).ErasedAt);
+        var after = await own.GetMemberAsync(member);
+        Assert.Equal((A.Now, 100L), (after.ErasedAt, after.Points.Balance));
         Assert.Equal(
             [("erase", "support:olga", "erased", A.Now), ("erase", "dpo:ivan", "already-erased", A.Now.AddMinutes(1))],
             (await audit.ForMemberAsync(MemberId.Parse(member), CancellationToken.None)).Select(a => (a.Action, a.Actor, a.Outcome, a.At)));
