@@ -66,6 +66,7 @@ var storageTables = [
   'lastpurchase'
   'lotexpiry'
   'tierreview'
+  'rewards'
   'outbox'
   'audit'
 ]

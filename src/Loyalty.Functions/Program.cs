@@ -7,6 +7,7 @@ using Loyalty.Functions.Http;
 using Loyalty.Functions.Jobs;
 using Loyalty.Functions.Members;
 using System.Security.Cryptography;
+using Loyalty.Functions.Privacy;
 using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
@@ -34,6 +35,7 @@ services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
 services.AddSingleton<NightlyJobs>();
 services.AddTriggerRunner();
+services.AddRewards().AddPrivacy();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
@@ -75,6 +77,8 @@ api.MapAdjustmentsApi();
 app.MapPurchaseFunctions();
 app.MapJobFunctions();
 app.MapFunctionInvocations();
+api.MapRewardsApi();
+api.MapPrivacyApi();
 
 app.Run();
 

@@ -74,6 +74,35 @@ public sealed class MemberIndexes(TableServiceClient service)
         }
     }
 
+    /// <summary>Deletes every hint the member's current state implies (birthday, last purchase, each lot's expiry day,
+    /// tier review), for an erased member whom no job should find any more. Hints left by earlier states are found by
+    /// nobody but the job of their day, which re-reads the member and drops them.</summary>
+    public Task RemoveHintsAsync(MemberId id, MemberProfile profile, Account account, CancellationToken ct)
+    {
+        var deletes = new List<Task>();
+        if (profile.Birthday is { } birthday)
+        {
+            deletes.Add(birthdays.DeleteEntityAsync(birthday.MonthDay, id.Value, cancellationToken: ct));
+        }
+
+        if (account.LastPurchaseAt is { } last)
+        {
+            deletes.Add(lastPurchase.DeleteEntityAsync(DayKey(DayOf(last)), id.Value, cancellationToken: ct));
+        }
+
+        foreach (var day in account.Lots.Select(l => l.ExpiresOn).OfType<DateOnly>().Distinct())
+        {
+            deletes.Add(lotExpiry.DeleteEntityAsync(DayKey(day), id.Value, cancellationToken: ct));
+        }
+
+        if (account.TierReviewOn is { } review)
+        {
+            deletes.Add(tierReview.DeleteEntityAsync(DayKey(review), id.Value, cancellationToken: ct));
+        }
+
+        return Task.WhenAll(deletes);
+    }
+
     private static DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime);
 
     private static Task Upsert(TableClient table, string partition, MemberId id, CancellationToken ct) =>

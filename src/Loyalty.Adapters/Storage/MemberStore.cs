@@ -11,12 +11,15 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>A member's partition in the members table: the member row (profile and account), the ledger rows
 /// and the operation rows. Every change is read–decide–commit: one transaction that adds the operation row
 /// and the ledger entries and replaces the member row under its ETag, retried when another writer got there first.</summary>
-public sealed class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
+public sealed partial class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
 {
     /// <summary>The rejection of any operation on an erased member.</summary>
     public const string MemberErased = "member-erased";
 
-    private const int MaxAttempts = 10;
+    // Writers in this process take turns (the stripes below), so a lost ETag race means another instance wrote.
+    // The loser waits a random few milliseconds before reading again: without it, a loser can keep losing to an
+    // instance that has a queue of writes for the same member. 30 attempts outlast such a burst by far.
+    private const int MaxAttempts = 30;
 
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
@@ -59,6 +62,7 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
                 // Someone else created or changed the member since we read it: read again.
+                await BackOffAsync(attempt, ct);
             }
         }
 
@@ -138,6 +142,7 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
             {
                 // The member changed since we read it: another writer committed first (the service reports either
                 // the member row's ETag or the ledger row it added under the same sequence number). Decide again.
+                await BackOffAsync(attempt, ct);
             }
         }
 
@@ -221,6 +226,9 @@ public sealed class MemberStore(TableServiceClient service, MemberIndexes indexe
             ["Entries"] = string.Join(',', posting.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture))),
             ["RecordedAt"] = posting.RecordedAt,
         };
+
+    private static Task BackOffAsync(int attempt, CancellationToken ct) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(50, 5 * attempt) + 1)), ct);
 
     private static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Json);
 

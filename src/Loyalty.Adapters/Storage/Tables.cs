@@ -19,5 +19,13 @@ public static class Tables
     /// <summary>Tier-review hints: PartitionKey <c>yyyyMMdd</c> (the member's review day), RowKey member id.</summary>
     public const string TierReview = "tierreview";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview];
+    /// <summary>Stock of limited rewards, shared by all members: one partition per reward id holding a <c>stock</c> row
+    /// and one reservation row per redemption (see <see cref="RewardStock"/>).</summary>
+    public const string Rewards = "rewards";
+
+    /// <summary>Who exported or erased a member's data, and when: PartitionKey member id, RowKey time and a random suffix.
+    /// No personal data of the member.</summary>
+    public const string Audit = "audit";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Rewards, Audit];
 }

@@ -80,15 +80,36 @@ public static class Problems
         _ => throw new InvalidOperationException($"{result.Status} carries a value."),
     };
 
-    /// <summary>A request the rules refuse (insufficient points, out of stock, …): 422, or 409 for stock.</summary>
+    /// <summary>A request the rules refuse: 422 when the request itself cannot be met (insufficient points, tier
+    /// required), 409 when the state of something shared stands in the way (out of stock, an erased member, a redemption
+    /// still in progress).</summary>
     public static ProblemHttpResult Rejected(string slug) => TypedResults.Problem(
-        RejectionDetail(slug), statusCode: slug == "out-of-stock" ? 409 : 422, title: "Request refused by the program rules", type: TypeOf(slug));
+        RejectionDetail(slug),
+        statusCode: slug is "out-of-stock" or MemberStore.MemberErased or "redemption-in-progress" ? 409 : 422,
+        title: "Request refused by the program rules",
+        type: TypeOf(slug));
+
+    /// <summary>422: the body names a reward the program does not have.</summary>
+    public static ProblemHttpResult RewardNotFound(string rewardId) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["rewardId"] = [$"No reward has the id '{rewardId}'."] })
+        {
+            Status = 422,
+            Title = "Reward not found",
+            Type = TypeOf("reward-not-found"),
+            Detail = $"The program has no reward '{rewardId}'; GET /api/rewards lists them.",
+        });
+
+    public static ProblemHttpResult RedemptionNotFound(string memberId, string redemptionId) => TypedResults.Problem(
+        $"Member '{memberId}' has no redemption '{redemptionId}'.", statusCode: 404, title: "Redemption not found", type: TypeOf("redemption-not-found"));
 
     private static string RejectionDetail(string slug) => slug switch
     {
         "insufficient-points" => "The member does not have enough points.",
         "return-exceeds-purchase" => "The amount is more than what is left to return of the purchase, or has more decimals than its currency.",
-        "member-erased" => "The member's personal data was erased; the membership is closed.",
+        "tier-required" => "The reward is for members of a higher tier.",
+        "out-of-stock" => "None of this reward is left.",
+        "redemption-in-progress" => "An earlier attempt of this redemption is still in progress; retry the same request after Retry-After seconds.",
+        MemberStore.MemberErased => "The member's personal data was erased; the member cannot be changed, earn or spend points any more.",
         _ => slug.Replace('-', ' '),
     };
 }

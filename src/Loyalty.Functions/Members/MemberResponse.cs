@@ -4,6 +4,7 @@ using Loyalty.Domain.Ledger;
 namespace Loyalty.Functions.Members;
 
 /// <summary>A member as the API shows it.</summary>
+/// <param name="ErasedAt">When the member's personal data was erased (the profile fields are then empty); null otherwise.</param>
 public sealed record MemberResponse(
     string MemberId,
     string? FirstName,
@@ -16,7 +17,8 @@ public sealed record MemberResponse(
     PointsResponse Points,
     string? Tier,
     DateTimeOffset EnrolledAt,
-    DateTimeOffset? LastPurchaseAt)
+    DateTimeOffset? LastPurchaseAt,
+    DateTimeOffset? ErasedAt = null)
 {
     public static MemberResponse From(StoredMember m) => new(
         m.Id.Value,
@@ -30,7 +32,8 @@ public sealed record MemberResponse(
         PointsResponse.From(m.Account),
         m.Account.Tier,
         m.Account.EnrolledAt,
-        m.Account.LastPurchaseAt);
+        m.Account.LastPurchaseAt,
+        m.ErasedAt);
 }
 
 /// <param name="Balance">Points available now (negative when a return took back points already spent).</param>

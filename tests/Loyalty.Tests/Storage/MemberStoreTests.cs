@@ -100,19 +100,18 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TwoInstancesWritingOneMember_LoseNoUpdate()
+    public async Task ThreeInstancesWritingOneMember_LoseNoUpdateAndNoneStarves()
     {
-        var first = NewStore();
-        var second = NewStore();
-        var member = await Enroll(first);
+        MemberStore[] stores = [NewStore(), NewStore(), NewStore()];
+        var member = await Enroll(stores[0]);
 
-        var results = await Task.WhenAll(Enumerable.Range(1, 30).Select(i =>
-            Record(i % 2 == 0 ? first : second, APurchase(member, $"p{i}", i))));
+        var results = await Task.WhenAll(Enumerable.Range(1, 45).Select(i =>
+            Record(stores[i % 3], APurchase(member, $"p{i}", i))));
 
         Assert.All(results, r => Assert.Equal(OperationStatus.Created, r.Status));
-        var stored = (await first.GetAsync(member, CancellationToken.None))!;
-        Assert.Equal(Enumerable.Range(1, 30).Sum(), stored.Account.Balance.Value);
-        Assert.Equal(30, stored.Account.LastSeq);
+        var stored = (await stores[0].GetAsync(member, CancellationToken.None))!;
+        Assert.Equal(Enumerable.Range(1, 45).Sum(), stored.Account.Balance.Value);
+        Assert.Equal(45, stored.Account.LastSeq);
     }
 
     [Fact]

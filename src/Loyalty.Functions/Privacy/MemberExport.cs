@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Ledger;
+using Loyalty.Functions.Members;
+using Loyalty.Functions.Rewards;
+
+namespace Loyalty.Functions.Privacy;
+
+/// <summary>Everything stored about a member (<c>GET /api/members/{id}/export</c>).</summary>
+/// <param name="Member">The profile and points as <c>GET /api/members/{id}</c> shows them.</param>
+/// <param name="Account">The account in full: lots, counters, monthly activity, granted rewards.</param>
+/// <param name="Ledger">Every ledger entry, oldest first.</param>
+/// <param name="Redemptions">Every redemption with its voucher code and status, newest first.</param>
+/// <param name="Operations">Every operation recorded for the member (purchases, redemptions, cancellations, returns,
+/// adjustments, …) with the result and the details as stored.</param>
+/// <param name="OtherRows">Any other row in the member's partition, as stored.</param>
+/// <param name="Sections">What other stores hold about the member (<see cref="IPersonalDataSource"/>; the outreach
+/// history joins here), keyed by section name.</param>
+public sealed record MemberExport(
+    DateTimeOffset ExportedAt,
+    MemberResponse Member,
+    AccountExport Account,
+    IReadOnlyList<LedgerEntryResponse> Ledger,
+    IReadOnlyList<RedemptionView> Redemptions,
+    IReadOnlyList<OperationExport> Operations,
+    IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows,
+    IReadOnlyDictionary<string, object?> Sections)
+{
+    public static MemberExport From(MemberPartition partition, IReadOnlyDictionary<string, object?> sections, DateTimeOffset now) => new(
+        now,
+        MemberResponse.From(partition.Member),
+        AccountExport.From(partition.Member.Account),
+        [.. partition.Ledger.Select(LedgerEntryResponse.From)],
+        [.. partition.Operations
+            .Where(o => o.Operation.Key.Kind == RedemptionRecorder.RedeemKind)
+            .Select(o => RedemptionRecorder.View(o.Operation))
+            .OrderByDescending(r => r.RedeemedAt)],
+        [.. partition.Operations.Select(OperationExport.From)],
+        partition.OtherRows,
+        sections);
+}
+
+public sealed record AccountExport(
+    DateTimeOffset EnrolledAt,
+    long Balance,
+    long Lifetime,
+    long Debt,
+    string? Tier,
+    DateOnly? TierReviewOn,
+    int PurchaseCount,
+    DateTimeOffset? LastPurchaseAt,
+    IReadOnlyList<LotRecord> Lots,
+    IReadOnlyDictionary<string, MonthExport> Months,
+    IReadOnlyDictionary<string, DateOnly> Grants)
+{
+    public static AccountExport From(Account a) => new(
+        a.EnrolledAt,
+        a.Balance.Value,
+        a.Lifetime.Value,
+        a.Debt.Value,
+        a.Tier,
+        a.TierReviewOn,
+        a.PurchaseCount,
+        a.LastPurchaseAt,
+        [.. a.Lots.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))],
+        a.Months.ToDictionary(m => m.Key.ToString(), m => new MonthExport(m.Value.Spend, m.Value.Points)),
+        a.Grants.ToDictionary(g => g.Key, g => g.Value));
+}
+
+/// <param name="Spend">Base points of purchases in the month (amount × points per unit).</param>
+public sealed record MonthExport(decimal Spend, long Points);
+
+/// <param name="Entries">The sequence numbers of the ledger entries the operation made.</param>
+public sealed record OperationExport(string Kind, string Id, DateTimeOffset? RecordedAt, JsonElement? Result, JsonElement? Details, IReadOnlyList<string> Entries)
+{
+    public static OperationExport From(PartitionOperation o) => new(
+        o.Operation.Key.Kind,
+        o.Operation.Key.Id.Value,
+        o.RecordedAt,
+        Parse(o.Operation.ResultJson),
+        Parse(o.Operation.DetailsJson),
+        [.. o.Operation.Entries.Select(e => e.ToString(CultureInfo.InvariantCulture))]);
+
+    private static JsonElement? Parse(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+}
