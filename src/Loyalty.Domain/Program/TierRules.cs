@@ -28,6 +28,9 @@ public sealed record TierRules
 
     public TierLevel? Find(string? id) => Levels.FirstOrDefault(l => l.Id == id);
 
+    /// <summary>The tier to show for an account: its own, or the base tier for a member who never moved up.</summary>
+    public string? Shown(string? accountTier) => accountTier ?? Base?.Id;
+
     public int IndexOf(string? id) => Levels.ToList().FindIndex(l => l.Id == id);
 
     /// <summary>The highest tier whose threshold <paramref name="measure"/> reaches.</summary>

@@ -1,5 +1,6 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Program;
 
 namespace Loyalty.Functions.Members;
 
@@ -20,7 +21,7 @@ public sealed record MemberResponse(
     DateTimeOffset? LastPurchaseAt,
     DateTimeOffset? ErasedAt = null)
 {
-    public static MemberResponse From(StoredMember m) => new(
+    public static MemberResponse From(StoredMember m, TierRules tiers) => new(
         m.Id.Value,
         m.Profile.FirstName,
         m.Profile.Phone,
@@ -30,7 +31,7 @@ public sealed record MemberResponse(
         m.Profile.SmsOptIn,
         m.Profile.ReferredBy?.Value,
         PointsResponse.From(m.Account),
-        m.Account.Tier,
+        tiers.Shown(m.Account.Tier),
         m.Account.EnrolledAt,
         m.Account.LastPurchaseAt,
         m.ErasedAt);

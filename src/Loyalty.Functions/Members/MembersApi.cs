@@ -2,6 +2,7 @@ using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Members;
+using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -24,7 +25,7 @@ public static class MembersApi
     }
 
     private static async Task<Results<Created<MemberResponse>, Ok<MemberResponse>, ProblemHttpResult>> PutMember(
-        string memberId, HttpRequest request, MemberStore store, CancellationToken ct)
+        string memberId, HttpRequest request, MemberStore store, ProgramDefinition program, CancellationToken ct)
     {
         if (!MemberId.TryParse(memberId, out var id))
         {
@@ -58,12 +59,12 @@ public static class MembersApi
         // The referrer is set at enrolment; an update that leaves it out keeps it.
         profile = profile! with { ReferredBy = current?.Profile.ReferredBy ?? profile!.ReferredBy };
         var (created, member) = await store.SaveProfileAsync(id, profile!, ct);
-        var response = MemberResponse.From(member);
+        var response = MemberResponse.From(member, program.Tiers);
         return created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
     }
 
     private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(
-        string memberId, MemberStore store, CancellationToken ct)
+        string memberId, MemberStore store, ProgramDefinition program, CancellationToken ct)
     {
         if (!MemberId.TryParse(memberId, out var id))
         {
@@ -71,7 +72,7 @@ public static class MembersApi
         }
 
         var member = await store.GetAsync(id, ct);
-        return member is null ? Problems.NotFound(memberId) : TypedResults.Ok(MemberResponse.From(member));
+        return member is null ? Problems.NotFound(memberId) : TypedResults.Ok(MemberResponse.From(member, program.Tiers));
     }
 
     private static async Task<Results<Ok<LedgerPage>, ProblemHttpResult>> GetLedger(

@@ -5,6 +5,8 @@ using Loyalty.Domain.Ledger;
 using Loyalty.Functions.Members;
 using Loyalty.Functions.Rewards;
 
+using Loyalty.Domain.Program;
+
 namespace Loyalty.Functions.Privacy;
 
 /// <summary>Everything stored about a member (<c>GET /api/members/{id}/export</c>).</summary>
@@ -27,9 +29,9 @@ public sealed record MemberExport(
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows,
     IReadOnlyDictionary<string, object?> Sections)
 {
-    public static MemberExport From(MemberPartition partition, IReadOnlyDictionary<string, object?> sections, DateTimeOffset now) => new(
+    public static MemberExport From(MemberPartition partition, TierRules tiers, IReadOnlyDictionary<string, object?> sections, DateTimeOffset now) => new(
         now,
-        MemberResponse.From(partition.Member),
+        MemberResponse.From(partition.Member, tiers),
         AccountExport.From(partition.Member.Account),
         [.. partition.Ledger.Select(LedgerEntryResponse.From)],
         [.. partition.Operations

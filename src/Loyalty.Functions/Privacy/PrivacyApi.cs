@@ -1,5 +1,6 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -30,6 +31,7 @@ public static partial class PrivacyApi
         string memberId,
         HttpContext http,
         MemberStore store,
+        ProgramDefinition program,
         AuditLog audit,
         IEnumerable<IPersonalDataSource> sources,
         TimeProvider time,
@@ -61,7 +63,7 @@ public static partial class PrivacyApi
         var now = time.GetUtcNow();
         await audit.RecordAsync(new AuditEntry(id, "export", actor, "exported", http.TraceIdentifier, now), ct);
         LogPrivacy(logs.CreateLogger(typeof(PrivacyApi)), "export", id.Value);
-        return TypedResults.Ok(MemberExport.From(partition, sections, now));
+        return TypedResults.Ok(MemberExport.From(partition, program.Tiers, sections, now));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Erase(

@@ -35,7 +35,7 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
                 new PurchaseRecord(purchase.Amount.Amount, purchase.Amount.Currency.Code, purchase.OccurredAt, outcome.BaseEarned.Value, outcome.ReversibleBonus.Value, outcome.Spend),
                 outcome.FirstPurchase ? member.Profile.ReferredBy?.Value : null);
             var result = new PurchaseResult(
-                purchase.PurchaseId.Value, purchase.MemberId.Value, outcome.PointsEarned.Value, account.Balance.Value, account.Tier,
+                purchase.PurchaseId.Value, purchase.MemberId.Value, outcome.PointsEarned.Value, account.Balance.Value, program.Tiers.Shown(account.Tier),
                 [.. outcome.Vouchers.Select(v => new VoucherResult(v.RewardId, v.Code, v.Rule))]);
             return Decision<PurchaseResult>.Commit(outcome.Posting, result, recorded);
         }, ct);
