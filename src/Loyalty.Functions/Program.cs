@@ -6,6 +6,7 @@ using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Jobs;
 using Loyalty.Functions.Members;
+using Loyalty.Functions.Outreach;
 using System.Security.Cryptography;
 using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Returns;
@@ -33,6 +34,7 @@ services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
 services.AddSingleton<NightlyJobs>();
+services.AddOutreach();
 services.AddTriggerRunner();
 
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
@@ -72,8 +74,10 @@ api.MapMembersApi();
 api.MapPurchasesApi();
 api.MapReturnsApi();
 api.MapAdjustmentsApi();
+api.MapOutreachApi();
 app.MapPurchaseFunctions();
 app.MapJobFunctions();
+app.MapOutreachFunctions();
 app.MapFunctionInvocations();
 
 app.Run();

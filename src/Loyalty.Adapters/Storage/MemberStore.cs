@@ -11,7 +11,7 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>A member's partition in the members table: the member row (profile and account), the ledger rows
 /// and the operation rows. Every change is read–decide–commit: one transaction that adds the operation row
 /// and the ledger entries and replaces the member row under its ETag, retried when another writer got there first.</summary>
-public sealed class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
+public sealed partial class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
 {
     /// <summary>The rejection of any operation on an erased member.</summary>
     public const string MemberErased = "member-erased";

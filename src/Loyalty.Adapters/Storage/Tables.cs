@@ -19,5 +19,9 @@ public static class Tables
     /// <summary>Tier-review hints: PartitionKey <c>yyyyMMdd</c> (the member's review day), RowKey member id.</summary>
     public const string TierReview = "tierreview";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview];
+    /// <summary>Phone hints, for finding the member an inbound SMS comes from: PartitionKey the SHA-256 of the E.164
+    /// number (<see cref="MemberIndexes.PhoneKey"/>), RowKey member id.</summary>
+    public const string Phones = "phones";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones];
 }
