@@ -75,7 +75,7 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
             return $"event {eventId}: a reply without a consent keyword; nothing to do";
         }
 
-        var from = Text(data, "from")?.Trim();
+        var from = Normalize(Text(data, "from"));
         if (from is null || !E164().IsMatch(from))
         {
             return $"event {eventId}: the sender is not an E.164 number; ignored";
@@ -130,6 +130,18 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
         return recorded
             ? $"event {eventId}: {key.Campaign.Name()} {key.Period} for {key.Member.Value} {status}"
             : $"event {eventId}: no outbox row {key.Campaign.Name()} {key.Period} for {key.Member.Value}; ignored";
+    }
+
+    // ACS sends E.164; the documentation's samples also show the digits alone ("15555555555").
+    private static string? Normalize(string? number)
+    {
+        if (string.IsNullOrWhiteSpace(number))
+        {
+            return null;
+        }
+
+        var digits = new string([.. number.Where(char.IsAsciiDigit)]);
+        return "+" + digits;
     }
 
     // ACS message ids are GUID-like; anything else is reduced to a hash so that it fits a row key.
