@@ -23,6 +23,7 @@ public sealed class OutreachQueue(QueueServiceClient queues)
     private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
 
     private readonly QueueClient queue = queues.GetQueueClient(Name);
+    private readonly SemaphoreSlim creating = new(1, 1);
     private volatile bool created;
 
     /// <summary>Enqueues the job for <paramref name="key"/>, visible after <paramref name="delay"/> (now when zero or
@@ -31,8 +32,20 @@ public sealed class OutreachQueue(QueueServiceClient queues)
     {
         if (!created)
         {
-            await queue.CreateIfNotExistsAsync(cancellationToken: ct);
-            created = true;
+            // Once per process, not once per job of the first parallel batch.
+            await creating.WaitAsync(ct);
+            try
+            {
+                if (!created)
+                {
+                    await queue.CreateIfNotExistsAsync(cancellationToken: ct);
+                    created = true;
+                }
+            }
+            finally
+            {
+                creating.Release();
+            }
         }
 
         var visibility = delay <= TimeSpan.Zero ? TimeSpan.Zero : delay > MaxDelay ? MaxDelay : delay;

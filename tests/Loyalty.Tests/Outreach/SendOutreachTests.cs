@@ -4,7 +4,9 @@ using Loyalty.Domain.Outreach;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Tests.Infrastructure;
 using Loyalty.Tests.Sms;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Loyalty.Tests.Outreach;
 
@@ -274,6 +276,43 @@ public sealed class SendOutreachTests(PrivateAzurite azurite) : IClassFixture<Pr
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("/problems/member-not-found", (await response.ReadProblemAsync()).Type);
+    }
+
+    [Fact]
+    public async Task Logs_NeverContainThePhoneNumberOrTheMessageText()
+    {
+        var logs = new LogCapture();
+        await using var host = await OutreachHost.StartAsync(azurite, Night, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var member = OutreachHost.Member("Asia/Shanghai", "--11-24", "zh-CN", "王芳");
+        var id = await host.EnrollAsync(member);
+        var other = OutreachHost.Member("Asia/Shanghai", "--11-24");
+        var otherId = await host.EnrollAsync(other);
+        await host.Planner.BirthdaysAsync(None);
+        host.Acs.Reply = r => r.To == other.Phone ? FakeReply.RecipientFailure(400, $"Invalid phone number {other.Phone}") : r.Attempt == 1 ? FakeReply.Error(503) : FakeReply.Accept();
+
+        await host.SendAsync(id, Campaign.Birthday, "2026");
+        await host.SendAsync(id, Campaign.Birthday, "2026");
+        await host.SendAsync(otherId, Campaign.Birthday, "2026");
+        using var stop = await host.Client.InvokeAsync("SmsInbound", new System.Text.Json.Nodes.JsonObject
+        {
+            ["Data"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["event"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["id"] = "e-1",
+                    ["eventType"] = "Microsoft.Communication.SMSReceived",
+                    ["data"] = new System.Text.Json.Nodes.JsonObject { ["from"] = member.Phone, ["message"] = "STOP", ["messageId"] = "Incoming_1" },
+                },
+            },
+        });
+
+        var text = Assert.Single(host.Acs.Sent).Message;
+        Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
+        Assert.Contains(logs.Lines, l => l.Contains(id, StringComparison.Ordinal));
+        foreach (var secret in new[] { member.Phone!, member.Phone![2..], other.Phone!, other.Phone![2..], text, "生日快乐", "王芳" })
+        {
+            Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+        }
     }
 
     private static (string Status, string? Reason) Status(Loyalty.Functions.Outreach.OutreachMessage m) => (m.Status, m.Reason);
