@@ -16,7 +16,9 @@ namespace Loyalty.Tests.Outreach;
 
 /// <summary>Planners read what is due, not the member base: with 5,000 members of whom 20 are due for each campaign,
 /// every storage request the app makes during a run is counted (an Azure.Core pipeline policy on its Table and Queue
-/// clients), and the count follows the due members.</summary>
+/// clients), and the count follows the due members. Seeding 5,000 members is heavy for two cores, so it runs alone,
+/// not beside tests that race for ETags.</summary>
+[Collection(typeof(RunsAlone))]
 public sealed class PlannerRequestCountTests(PrivateAzurite azurite) : IClassFixture<PrivateAzurite>
 {
     private const int Members = 5_000;
@@ -170,3 +172,7 @@ public sealed class PlannerRequestCountTests(PrivateAzurite azurite) : IClassFix
         }
     }
 }
+
+/// <summary>Tests that run with no other test beside them.</summary>
+[CollectionDefinition(DisableParallelization = true)]
+public sealed class RunsAlone;

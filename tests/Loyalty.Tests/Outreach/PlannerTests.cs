@@ -41,7 +41,7 @@ public sealed class PlannerTests(PrivateAzurite azurite) : IClassFixture<Private
 
         var delivered = await host.DeliverDueAsync();
 
-        Assert.Equal([laToday, shanghai], delivered.Select(j => j.MemberId!).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { laToday, shanghai }.Order(StringComparer.Ordinal), delivered.Select(j => j.MemberId!).Order(StringComparer.Ordinal));
         Assert.Equal(2, host.Acs.Sent.Count);
         Assert.Equal(0, host.Acs.Unauthorized);
         Assert.Contains(host.Acs.Sent, s => s.Message.StartsWith("小明，生日快乐！Plain全体员工", StringComparison.Ordinal) && s.Message.EndsWith("回复STOP退订", StringComparison.Ordinal));
