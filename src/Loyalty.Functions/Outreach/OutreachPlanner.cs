@@ -107,23 +107,22 @@ public sealed partial class OutreachPlanner(
             return;
         }
 
-        var (opens, closes) = Rules.SendingWindow.On(day, zone);
-        var plannedFor = now < opens ? opens : now;
-        var done = await PlanAsync(member, new OutboxKey(member.Id, Campaign.Birthday, key), plannedFor, now >= closes ? "window-closed" : null, null, now, run, ct);
+        // The bonus first, so that a greeting sent at once shows the balance with it. It is due on the day itself: when
+        // the birthday is tomorrow, tomorrow's run comes back for it.
+        var bonusDone = true;
         if (program.Bonuses.Birthday is { } bonus)
         {
-            if (day == localToday)
+            bonusDone = day == localToday;
+            if (bonusDone)
             {
                 await CreditBirthdayAsync(member.Id, bonus, day, now, ct);
             }
-            else
-            {
-                // The bonus is due on the day itself: tomorrow's run comes back for it.
-                done = false;
-            }
         }
 
-        if (done)
+        var (opens, closes) = Rules.SendingWindow.On(day, zone);
+        var plannedFor = now < opens ? opens : now;
+        var planned = await PlanAsync(member, new OutboxKey(member.Id, Campaign.Birthday, key), plannedFor, now >= closes ? "window-closed" : null, null, now, run, ct);
+        if (planned && bonusDone)
         {
             await indexes.MarkAsync(hint, mark, ct);
         }

@@ -169,6 +169,11 @@ public sealed class PlannerTests(PrivateAzurite azurite) : IClassFixture<Private
         var bonus = Assert.Single(await host.Client.LedgerAsync(member));
         Assert.Equal(("bonus", "birthday"), (bonus["kind"]!.GetValue<string>(), bonus["note"]!.GetValue<string>()));
         Assert.Single(await host.MessagesAsync(member));
+
+        // At 10:00 the greeting shows the balance with the bonus.
+        host.Clock.SetUtcNow(Night.AddHours(8));
+        Assert.Equal(HttpStatusCode.OK, await host.SendAsync(member, Campaign.Birthday, "2026"));
+        Assert.Contains("Your points balance: 50.", Assert.Single(host.Acs.Sent).Message, StringComparison.Ordinal);
     }
 
     [Fact]
