@@ -60,6 +60,18 @@ param expirePointsSchedule string = '0 15 1 * * *'
 @description('When the nightly ReviewTiers job runs (six-field NCRONTAB, UTC).')
 param reviewTiersSchedule string = '0 45 1 * * *'
 
+@description('When the BirthdayGreetings planner runs (six-field NCRONTAB, UTC). Members get their message in their own sending window.')
+param birthdayGreetingsSchedule string = '0 0 2 * * *'
+
+@description('When the ExpiryWarnings planner runs (six-field NCRONTAB, UTC); after ExpirePoints, so that it warns about what is left.')
+param expiryWarningsSchedule string = '0 15 2 * * *'
+
+@description('When the WinBack planner runs (six-field NCRONTAB, UTC).')
+param winBackSchedule string = '0 30 2 * * *'
+
+@description('Render and record outreach messages without sending them through ACS (e.g. before the sender number is bought).')
+param outreachDryRun bool = false
+
 var storageTables = [
   'members'
   'birthdays'
@@ -67,7 +79,7 @@ var storageTables = [
   'lotexpiry'
   'tierreview'
   'rewards'
-  'outbox'
+  'phones'
   'audit'
 ]
 var storageQueues = [
@@ -303,6 +315,22 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'ReviewTiersSchedule'
           value: reviewTiersSchedule
+        }
+        {
+          name: 'BirthdayGreetingsSchedule'
+          value: birthdayGreetingsSchedule
+        }
+        {
+          name: 'ExpiryWarningsSchedule'
+          value: expiryWarningsSchedule
+        }
+        {
+          name: 'WinBackSchedule'
+          value: winBackSchedule
+        }
+        {
+          name: 'Outreach__DryRun'
+          value: outreachDryRun ? 'true' : 'false'
         }
       ]
     }

@@ -6,6 +6,7 @@ using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Jobs;
 using Loyalty.Functions.Members;
+using Loyalty.Functions.Outreach;
 using System.Security.Cryptography;
 using Loyalty.Functions.Privacy;
 using Loyalty.Functions.Purchases;
@@ -34,6 +35,7 @@ services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
 services.AddSingleton<NightlyJobs>();
+services.AddOutreach();
 services.AddTriggerRunner();
 services.AddRewards().AddPrivacy();
 
@@ -74,11 +76,15 @@ api.MapMembersApi();
 api.MapPurchasesApi();
 api.MapReturnsApi();
 api.MapAdjustmentsApi();
-app.MapPurchaseFunctions();
-app.MapJobFunctions();
-app.MapFunctionInvocations();
 api.MapRewardsApi();
 api.MapPrivacyApi();
+api.MapOutreachApi();
+
+// Non-HTTP functions, invoked by the Functions host (or the standalone runner) per the custom-handler protocol.
+app.MapPurchaseFunctions();
+app.MapJobFunctions();
+app.MapOutreachFunctions();
+app.MapFunctionInvocations();
 
 app.Run();
 

@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace Loyalty.Adapters.Sms;
 
 /// <summary>The repeatability of one SMS to one recipient: an id and the time of the first attempt, created once
-/// (when the outbox row is written), stored with it, and sent unchanged on every retry. ACS processes a request id
+/// (at the outbox row's first send attempt: ACS tracks an id for minutes, not for the days a message may wait for its
+/// window), stored with the row, and sent unchanged on every retry. ACS processes a request id
 /// once and answers a repeat with the first outcome, which is what makes retrying a send safe.</summary>
 public readonly record struct SmsRepeatability(Guid RequestId, DateTimeOffset FirstSent)
 {

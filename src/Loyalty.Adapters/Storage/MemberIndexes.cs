@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
@@ -16,8 +18,18 @@ public sealed class MemberIndexes(TableServiceClient service)
     private readonly TableClient lastPurchase = service.GetTableClient(Tables.LastPurchase);
     private readonly TableClient lotExpiry = service.GetTableClient(Tables.LotExpiry);
     private readonly TableClient tierReview = service.GetTableClient(Tables.TierReview);
+    private readonly TableClient phones = service.GetTableClient(Tables.Phones);
+
+    /// <summary>The property in which the outreach planners mark a hint as acted on (<c>campaign:period</c>), so that
+    /// the next night's run skips it without reading the member.</summary>
+    public const string OutreachMark = "Outreach";
 
     public static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>The phone index's partition for an E.164 number: its SHA-256 in hex, so that the index does not list
+    /// phone numbers in the clear.</summary>
+    public static string PhoneKey(string e164) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(e164)));
 
     /// <summary>Writes the hints that the change from the old state to the new one adds; usually none.</summary>
     public Task AddHintsAsync(MemberId id, MemberProfile? oldProfile, Account? oldAccount, MemberProfile newProfile, Account newAccount, CancellationToken ct)
@@ -44,6 +56,11 @@ public sealed class MemberIndexes(TableServiceClient service)
             writes.Add(Upsert(tierReview, DayKey(review), id, ct));
         }
 
+        if (newProfile.Phone is { Length: > 0 } phone && phone != oldProfile?.Phone)
+        {
+            writes.Add(Upsert(phones, PhoneKey(phone), id, ct));
+        }
+
         return Task.WhenAll(writes);
     }
 
@@ -61,6 +78,29 @@ public sealed class MemberIndexes(TableServiceClient service)
         }
     }
 
+    /// <summary>The hints of one partition of an index (one birthday <c>MMdd</c>, one phone).</summary>
+    public IAsyncEnumerable<Hint> PartitionAsync(string table, string partition, CancellationToken ct) =>
+        QueryAsync(table, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), ct);
+
+    /// <summary>The hints of the partitions from <paramref name="fromPartition"/> to <paramref name="toPartition"/>
+    /// (inclusive, in key order): for day-keyed indexes, every day of a range in one query.</summary>
+    public IAsyncEnumerable<Hint> RangeAsync(string table, string fromPartition, string toPartition, CancellationToken ct) =>
+        QueryAsync(table, TableClient.CreateQueryFilter($"PartitionKey ge {fromPartition} and PartitionKey le {toPartition}"), ct);
+
+    /// <summary>Marks a hint as acted on for <paramref name="mark"/>, unless it changed since it was read (then the next
+    /// run looks at the member again, which is harmless).</summary>
+    public async Task MarkAsync(Hint hint, string mark, CancellationToken ct)
+    {
+        try
+        {
+            var row = new TableEntity(hint.Partition, hint.Member.Value) { [OutreachMark] = mark };
+            await service.GetTableClient(hint.Table).UpdateEntityAsync(row, hint.ETag, TableUpdateMode.Merge, ct);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 404 or 412)
+        {
+        }
+    }
+
     /// <summary>Removes a hint once acted on, unless it was written again since it was read (a change that needs
     /// it committed meanwhile): then it stays for the next run.</summary>
     public async Task RemoveAsync(Hint hint, CancellationToken ct)
@@ -74,9 +114,11 @@ public sealed class MemberIndexes(TableServiceClient service)
         }
     }
 
-    /// <summary>Deletes every hint the member's current state implies (birthday, last purchase, each lot's expiry day,
-    /// tier review), for an erased member whom no job should find any more. Hints left by earlier states are found by
-    /// nobody but the job of their day, which re-reads the member and drops them.</summary>
+    /// <summary>Deletes the hints that lead to an erased member's person (birthday, phone, last purchase, tier review),
+    /// so that no greeting, win-back or inbound SMS finds them any more. Lot-expiry hints stay: the erased member's
+    /// anonymised points still expire in the nightly job, which keeps the books right (it needs no personal data).
+    /// Hints left by earlier states are found by nobody but the job of their day, which re-reads the member and
+    /// drops them.</summary>
     public Task RemoveHintsAsync(MemberId id, MemberProfile profile, Account account, CancellationToken ct)
     {
         var deletes = new List<Task>();
@@ -90,9 +132,9 @@ public sealed class MemberIndexes(TableServiceClient service)
             deletes.Add(lastPurchase.DeleteEntityAsync(DayKey(DayOf(last)), id.Value, cancellationToken: ct));
         }
 
-        foreach (var day in account.Lots.Select(l => l.ExpiresOn).OfType<DateOnly>().Distinct())
+        if (profile.Phone is { } phone)
         {
-            deletes.Add(lotExpiry.DeleteEntityAsync(DayKey(day), id.Value, cancellationToken: ct));
+            deletes.Add(phones.DeleteEntityAsync(PhoneKey(phone), id.Value, cancellationToken: ct));
         }
 
         if (account.TierReviewOn is { } review)
@@ -103,11 +145,23 @@ public sealed class MemberIndexes(TableServiceClient service)
         return Task.WhenAll(deletes);
     }
 
+    private async IAsyncEnumerable<Hint> QueryAsync(string table, string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var columns = new[] { "PartitionKey", "RowKey", "Timestamp", OutreachMark };
+        await foreach (var row in service.GetTableClient(table).QueryAsync<TableEntity>(filter, select: columns, cancellationToken: ct))
+        {
+            if (MemberId.TryParse(row.RowKey, out var id))
+            {
+                yield return new Hint(table, row.PartitionKey, id, row.ETag, row.Timestamp, row.GetString(OutreachMark));
+            }
+        }
+    }
+
     private static DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime);
 
     private static Task Upsert(TableClient table, string partition, MemberId id, CancellationToken ct) =>
         table.UpsertEntityAsync(new TableEntity(partition, id.Value), TableUpdateMode.Replace, ct);
 }
 
-/// <summary>A row of a hint table, as read.</summary>
-public sealed record Hint(string Table, string Partition, MemberId Member, Azure.ETag ETag);
+/// <summary>A row of a hint table, as read: when it was last written, and the outreach planners' mark, if any.</summary>
+public sealed record Hint(string Table, string Partition, MemberId Member, Azure.ETag ETag, DateTimeOffset? WrittenAt = null, string? Mark = null);

@@ -27,5 +27,9 @@ public static class Tables
     /// No personal data of the member.</summary>
     public const string Audit = "audit";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Rewards, Audit];
+    /// <summary>Phone hints, for finding the member an inbound SMS comes from: PartitionKey the SHA-256 of the E.164
+    /// number (<see cref="MemberIndexes.PhoneKey"/>), RowKey member id.</summary>
+    public const string Phones = "phones";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit];
 }

@@ -26,7 +26,7 @@ public sealed class LoyaltyMetrics
         pointsIssued = meter.CreateCounter<long>("loyalty.points.issued", "{point}", "Points credited to members.");
         pointsRedeemed = meter.CreateCounter<long>("loyalty.points.redeemed", "{point}", "Points spent on rewards.");
         pointsExpired = meter.CreateCounter<long>("loyalty.points.expired", "{point}", "Points that lapsed.");
-        outreachMessages = meter.CreateCounter<long>("loyalty.outreach.messages", "{message}", "Outreach messages by campaign and status (planned, sent, skipped, failed).");
+        outreachMessages = meter.CreateCounter<long>("loyalty.outreach.messages", "{message}", "Outreach messages by campaign and status (planned, sent, skipped, failed, unconfirmed).");
         invocations = meter.CreateCounter<long>("loyalty.function.invocations", "{invocation}", "Function invocations by function and outcome.");
         invocationDuration = meter.CreateHistogram<double>("loyalty.function.duration", "s", "How long function invocations took.");
     }
@@ -59,6 +59,9 @@ public sealed class LoyaltyMetrics
         outreachMessages.Add(1, new("campaign", campaign), new("status", "skipped"), new("reason", reason));
 
     public void OutreachFailed(string campaign) => Outreach(campaign, "failed");
+
+    /// <summary>A message whose fate is unknown (ACS no longer knew its repeatability id): never sent again.</summary>
+    public void OutreachUnconfirmed(string campaign) => Outreach(campaign, "unconfirmed");
 
     /// <summary>One invocation of a function (a trigger call from the Functions host or the standalone runner).</summary>
     public void FunctionInvoked(string function, bool succeeded, TimeSpan duration)

@@ -12,11 +12,15 @@ namespace Loyalty.Tests.Infrastructure;
 
 /// <summary>The real handler app (the whole ASP.NET Core pipeline) on Azurite, optionally with a fake clock
 /// and extra settings.</summary>
-public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class LoyaltyApp(
+    string storageConnectionString,
+    FakeTimeProvider? time = null,
+    IReadOnlyDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
-    public LoyaltyApp(Azurite azurite, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
-        : this(azurite.ConnectionString, time, settings)
+    public LoyaltyApp(Azurite azurite, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        : this(azurite.ConnectionString, time, settings, services)
     {
     }
 
@@ -33,7 +37,7 @@ public sealed class LoyaltyApp(string storageConnectionString, FakeTimeProvider?
         // The in-memory test server has no address for the trigger runner to call, and a runner here would poll the
         // shared Azurite's queues under other tests: StandaloneApp runs it on a real socket with its own queues.
         builder.UseSetting("TriggerRunner:Enabled", "false");
-        TestHost.Configure(builder, storageConnectionString, time, settings);
+        TestHost.Configure(builder, storageConnectionString, time, settings, services);
     }
 }
 

@@ -46,6 +46,9 @@ public sealed partial class FakeAcs : IAsyncDisposable
     /// <summary>The messages that went out: at most one per repeatability id.</summary>
     public IReadOnlyList<SentSms> Sent => [.. sent.Values];
 
+    /// <summary>The clock that <c>x-ms-date</c> must be close to: the client's (an app on a fake clock signs with it).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>Requests refused for a bad or missing signature.</summary>
     public int Unauthorized => unauthorized;
 
@@ -163,7 +166,7 @@ public sealed partial class FakeAcs : IAsyncDisposable
         }
 
         if (!DateTimeOffset.TryParseExact(date, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var sentAt)
-            || (TimeProvider.System.GetUtcNow() - sentAt).Duration() > TimeSpan.FromMinutes(10))
+            || (Clock.GetUtcNow() - sentAt).Duration() > TimeSpan.FromMinutes(10))
         {
             return "x-ms-date is missing, malformed or too far from now";
         }

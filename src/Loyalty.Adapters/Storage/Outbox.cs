@@ -1,0 +1,343 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Loyalty.Domain;
+using Loyalty.Domain.Outreach;
+
+namespace Loyalty.Adapters.Storage;
+
+/// <summary>One outreach message: a member, a campaign and the period it is for (a year for birthdays, the expiry day
+/// for expiry warnings, the last-purchase day for win-back). At most one message exists per key.</summary>
+public readonly record struct OutboxKey(MemberId Member, Campaign Campaign, string Period)
+{
+    /// <summary>The row key in the member's partition: <c>outbox|{campaign}|{period}</c>.</summary>
+    public string RowKey => $"{Outbox.RowPrefix}{Campaign.Name()}|{Period}";
+
+    /// <summary>What the SMS carries as its ACS tag, echoed by delivery reports: <c>{memberId}|{campaign}|{period}</c>.</summary>
+    public string Tag => $"{Member.Value}|{Campaign.Name()}|{Period}";
+
+    public static bool TryCreate(string? memberId, string? campaign, string? period, out OutboxKey key)
+    {
+        key = default;
+        if (!MemberId.TryParse(memberId, out var member) || !CampaignNames.TryParse(campaign, out var c) || !ValidPeriod(c, period))
+        {
+            return false;
+        }
+
+        key = new OutboxKey(member, c, period);
+        return true;
+    }
+
+    public static bool TryParseTag(string? tag, out OutboxKey key)
+    {
+        var parts = tag?.Split('|') ?? [];
+        key = default;
+        return parts.Length == 3 && TryCreate(parts[0], parts[1], parts[2], out key);
+    }
+
+    private static bool ValidPeriod(Campaign campaign, [NotNullWhen(true)] string? period) => campaign == Campaign.Birthday
+        ? OutreachRules.TryParsePeriodYear(period, out _)
+        : OutreachRules.TryParsePeriodDay(period, out _);
+
+    public override string ToString() => Tag;
+}
+
+/// <summary>Where an outreach message stands. <see cref="Sent"/>, <see cref="Skipped"/>, <see cref="Failed"/> and
+/// <see cref="Unconfirmed"/> are final: nothing is ever sent for the row again.</summary>
+public static class OutboxStatus
+{
+    /// <summary>Waiting for its sending window (a send job is on the queue).</summary>
+    public const string Planned = "planned";
+
+    /// <summary>The day's slot is taken and ACS has been (or is being) called with the row's repeatability id; a retry
+    /// reuses it, so it cannot send twice.</summary>
+    public const string Sending = "sending";
+
+    public const string Sent = "sent";
+
+    public const string Skipped = "skipped";
+
+    /// <summary>ACS refused the message for good (invalid number, blocked, …).</summary>
+    public const string Failed = "failed";
+
+    /// <summary>ACS no longer knew the repeatability id, so whether an earlier attempt went out is unknown: not resent.</summary>
+    public const string Unconfirmed = "unconfirmed";
+
+    public static bool IsFinal(string status) => status is Sent or Skipped or Failed or Unconfirmed;
+}
+
+/// <summary>An outbox row: a planned message and what became of it. It holds no phone number and no message text
+/// (the text is rendered at send time), only the numbers the text shows (<see cref="Points"/>,
+/// <see cref="ExpiringPoints"/>; the expiry date is the period), fixed at the first send attempt so that a retry
+/// sends the very same text.</summary>
+public sealed record OutboxRow
+{
+    public required OutboxKey Key { get; init; }
+
+    public required string Status { get; init; }
+
+    public DateTimeOffset PlannedAt { get; init; }
+
+    /// <summary>When the message is next due to go out (the start of a sending window, or when it was deferred to).</summary>
+    public DateTimeOffset PlannedFor { get; init; }
+
+    /// <summary>Whether its send job is on the queue. A planner that finds a row still not enqueued a while after it
+    /// was planned (the enqueue failed) enqueues it again.</summary>
+    public bool Enqueued { get; init; }
+
+    /// <summary>Calls to ACS so far.</summary>
+    public int Attempts { get; init; }
+
+    public Guid? RepeatabilityRequestId { get; init; }
+
+    public DateTimeOffset? RepeatabilityFirstSent { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public DateTimeOffset? SentAt { get; init; }
+
+    /// <summary>Why it was skipped, deferred or failed: a short fixed word or ACS's error, never personal data.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The balance the message shows, fixed at the first send attempt.</summary>
+    public long? Points { get; init; }
+
+    /// <summary>The points an expiry warning is about: as planned, then as at the first send attempt.</summary>
+    public long? ExpiringPoints { get; init; }
+
+    public string? DeliveryStatus { get; init; }
+
+    public string? DeliveryStatusDetails { get; init; }
+
+    public DateTimeOffset? DeliveredAt { get; init; }
+
+    public ETag ETag { get; init; }
+}
+
+/// <summary>A day's marketing-SMS slot of a member (local day): taken in the same transaction that moves an outbox row
+/// to <see cref="OutboxStatus.Sending"/>, so that two messages can never go out on one day.</summary>
+public sealed record SendSlot(DateOnly Day, string? Campaign, string? Period);
+
+/// <summary>What the sender needs to decide, read in one query of the member's partition: the member, their outbox
+/// rows and the slots of the recent days.</summary>
+public sealed record SendState(StoredMember? Member, IReadOnlyList<OutboxRow> Outbox, IReadOnlyList<SendSlot> Slots)
+{
+    public OutboxRow? Row(OutboxKey key) => Outbox.FirstOrDefault(r => r.Key == key);
+}
+
+/// <summary>The outreach rows in members' partitions of the members table (so that a member's export and erasure see
+/// them): <c>outbox|{campaign}|{period}</c> per message, <c>sent|{yyyy-MM-dd}</c> per day a message went out.</summary>
+public sealed class Outbox(TableServiceClient service)
+{
+    public const string RowPrefix = "outbox|";
+    public const string SlotPrefix = "sent|";
+
+    private TableClient Table { get; } = service.GetTableClient(Tables.Members);
+
+    /// <summary>Adds the row and returns it as stored; null when a row with its key exists (planned before, by this run
+    /// or another).</summary>
+    public async Task<OutboxRow?> AddAsync(OutboxRow row, CancellationToken ct)
+    {
+        try
+        {
+            var response = await Table.AddEntityAsync(ToEntity(row), ct);
+            return row with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    public async Task<OutboxRow?> GetAsync(OutboxKey key, CancellationToken ct)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(key.Member.Value, key.RowKey, cancellationToken: ct);
+        return row.HasValue && ToRow(row.Value!) is { } r ? r : null;
+    }
+
+    /// <summary>The member's outbox rows, in key order (campaign, then period).</summary>
+    public async Task<IReadOnlyList<OutboxRow>> ListAsync(MemberId member, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {member.Value} and RowKey ge {RowPrefix} and RowKey lt {"outbox}"}");
+        var rows = new List<OutboxRow>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            if (ToRow(entity) is { } row)
+            {
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The member, their outbox rows and their slots from <paramref name="slotsFrom"/> on, in one request.</summary>
+    public async Task<SendState> LoadAsync(MemberId member, DateOnly slotsFrom, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {member.Value} and (RowKey eq {MemberRows.MemberRowKey} or (RowKey ge {RowPrefix} and RowKey lt {"outbox}"}) or (RowKey ge {SlotKey(slotsFrom)} and RowKey lt {"sent}"}))");
+        StoredMember? stored = null;
+        var rows = new List<OutboxRow>();
+        var slots = new List<SendSlot>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            if (entity.RowKey == MemberRows.MemberRowKey)
+            {
+                stored = MemberRows.ToMember(entity);
+            }
+            else if (entity.RowKey.StartsWith(SlotPrefix, StringComparison.Ordinal))
+            {
+                if (DateOnly.TryParseExact(entity.RowKey[SlotPrefix.Length..], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                {
+                    slots.Add(new SendSlot(day, entity.GetString("Campaign"), entity.GetString("Period")));
+                }
+            }
+            else if (ToRow(entity) is { } row)
+            {
+                rows.Add(row);
+            }
+        }
+
+        return new SendState(stored, rows, slots);
+    }
+
+    /// <summary>Replaces the row if it has not changed since it was read; the row as stored, or null when it had.</summary>
+    public async Task<OutboxRow?> UpdateAsync(OutboxRow row, CancellationToken ct)
+    {
+        try
+        {
+            var response = await Table.UpdateEntityAsync(ToEntity(row), row.ETag, TableUpdateMode.Replace, ct);
+            return row with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Takes the slot of the member's local <paramref name="day"/> and stores <paramref name="sending"/> (read
+    /// with its ETag) in one transaction. Null when the slot was taken or the row changed meanwhile: decide again.</summary>
+    public async Task<OutboxRow?> BeginSendAsync(OutboxRow sending, DateOnly day, DateTimeOffset now, CancellationToken ct)
+    {
+        var slot = new TableEntity(sending.Key.Member.Value, SlotKey(day))
+        {
+            ["Campaign"] = sending.Key.Campaign.Name(),
+            ["Period"] = sending.Key.Period,
+            ["TakenAt"] = now,
+        };
+        try
+        {
+            var responses = await Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, slot),
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(sending), sending.ETag),
+                ],
+                ct);
+            return sending with { ETag = responses.Value[1].Headers.ETag ?? default };
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the outcome of a send. Unconditional: only a holder of the row in <see cref="OutboxStatus.Sending"/>
+    /// writes it, every such holder sent with the same repeatability id and got the same answer, and a merge leaves the
+    /// delivery status that a report may have written first.</summary>
+    public async Task RecordOutcomeAsync(OutboxKey key, string status, int attempts, string? messageId, DateTimeOffset? sentAt, string? reason, CancellationToken ct)
+    {
+        var row = new TableEntity(key.Member.Value, key.RowKey)
+        {
+            ["Status"] = status,
+            ["Attempts"] = attempts,
+            ["Reason"] = reason,
+        };
+        if (messageId is not null)
+        {
+            row["MessageId"] = messageId;
+            row["SentAt"] = sentAt;
+        }
+
+        try
+        {
+            await Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // The row is gone (the member's data was erased meanwhile): nothing to record.
+        }
+    }
+
+    /// <summary>Records a delivery report on the row; false when there is no such row.</summary>
+    public async Task<bool> RecordDeliveryAsync(OutboxKey key, string? status, string? details, DateTimeOffset? at, CancellationToken ct)
+    {
+        var row = new TableEntity(key.Member.Value, key.RowKey)
+        {
+            ["DeliveryStatus"] = status,
+            ["DeliveryStatusDetails"] = details,
+            ["DeliveredAt"] = at,
+        };
+        try
+        {
+            await Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    public static string SlotKey(DateOnly day) => SlotPrefix + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static TableEntity ToEntity(OutboxRow row) => new(row.Key.Member.Value, row.Key.RowKey)
+    {
+        ["Campaign"] = row.Key.Campaign.Name(),
+        ["Period"] = row.Key.Period,
+        ["Status"] = row.Status,
+        ["PlannedAt"] = row.PlannedAt,
+        ["PlannedFor"] = row.PlannedFor,
+        ["Enqueued"] = row.Enqueued,
+        ["Attempts"] = row.Attempts,
+        ["RepeatabilityRequestId"] = row.RepeatabilityRequestId,
+        ["RepeatabilityFirstSent"] = row.RepeatabilityFirstSent,
+        ["MessageId"] = row.MessageId,
+        ["SentAt"] = row.SentAt,
+        ["Reason"] = row.Reason,
+        ["Points"] = row.Points,
+        ["ExpiringPoints"] = row.ExpiringPoints,
+        ["DeliveryStatus"] = row.DeliveryStatus,
+        ["DeliveryStatusDetails"] = row.DeliveryStatusDetails,
+        ["DeliveredAt"] = row.DeliveredAt,
+    };
+
+    private static OutboxRow? ToRow(TableEntity e)
+    {
+        if (!OutboxKey.TryCreate(e.PartitionKey, e.GetString("Campaign"), e.GetString("Period"), out var key))
+        {
+            return null;
+        }
+
+        return new OutboxRow
+        {
+            Key = key,
+            Status = e.GetString("Status") ?? OutboxStatus.Planned,
+            PlannedAt = e.GetDateTimeOffset("PlannedAt") ?? default,
+            PlannedFor = e.GetDateTimeOffset("PlannedFor") ?? default,
+            Enqueued = e.GetBoolean("Enqueued") ?? false,
+            Attempts = e.GetInt32("Attempts") ?? 0,
+            RepeatabilityRequestId = e.GetGuid("RepeatabilityRequestId"),
+            RepeatabilityFirstSent = e.GetDateTimeOffset("RepeatabilityFirstSent"),
+            MessageId = e.GetString("MessageId"),
+            SentAt = e.GetDateTimeOffset("SentAt"),
+            Reason = e.GetString("Reason"),
+            Points = e.GetInt64("Points"),
+            ExpiringPoints = e.GetInt64("ExpiringPoints"),
+            DeliveryStatus = e.GetString("DeliveryStatus"),
+            DeliveryStatusDetails = e.GetString("DeliveryStatusDetails"),
+            DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),
+            ETag = e.ETag,
+        };
+    }
+}
