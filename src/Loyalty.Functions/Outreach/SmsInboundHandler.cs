@@ -6,6 +6,8 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Outreach;
 
+using Loyalty.Functions.Triggers;
+
 namespace Loyalty.Functions.Outreach;
 
 /// <summary>ACS SMS events from Event Grid: a reply with a STOP or START keyword changes the sender's consent (every
@@ -191,23 +193,7 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
         return value;
     }
 
-    private static JsonElement? Member(JsonElement element, string name)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return property.Value;
-            }
-        }
-
-        return null;
-    }
+    private static JsonElement? Member(JsonElement element, string name) => FunctionInvocation.Member(element, name);
 
     private static string? Text(JsonElement element, string name) =>
         Member(element, name) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;

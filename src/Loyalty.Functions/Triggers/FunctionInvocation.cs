@@ -147,7 +147,8 @@ public sealed class FunctionInvocation
     }
     : null;
 
-    private static JsonElement? Member(JsonElement element, string name)
+    /// <summary>A property of a JSON object, matched case-insensitively: the host and Event Grid send PascalCase or camelCase.</summary>
+    internal static JsonElement? Member(JsonElement element, string name)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
