@@ -35,18 +35,24 @@ public sealed partial class MemberStore(TableServiceClient service, MemberIndexe
         return row.HasValue ? MemberRows.ToMember(row.Value!) : null;
     }
 
-    /// <summary>Creates the member or replaces their profile. Returns whether it was created, and the member after.
-    /// An erased member is returned unchanged: erasure is final.</summary>
-    public async Task<(bool Created, StoredMember Member)> SaveProfileAsync(MemberId id, MemberProfile profile, CancellationToken ct)
+    /// <summary>Creates the member or replaces their profile with <paramref name="profile"/>.</summary>
+    public Task<ProfileSave> SaveProfileAsync(MemberId id, MemberProfile profile, CancellationToken ct) =>
+        SaveProfileAsync(id, _ => ProfileDecision.Store(profile), ct);
+
+    /// <summary>Creates the member or replaces their profile: <paramref name="decide"/> sees the member as stored
+    /// (null when new) on every attempt and returns the profile to store, or a refusal. An erased member is refused
+    /// with <see cref="MemberErased"/> without asking: erasure is final.</summary>
+    public async Task<ProfileSave> SaveProfileAsync(MemberId id, Func<StoredMember?, ProfileDecision> decide, CancellationToken ct)
     {
         using var turn = await TakeTurnAsync(id, ct);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var now = time.GetUtcNow();
             var current = await GetAsync(id, ct);
-            if (current is { IsErased: true })
+            var decision = current is { IsErased: true } ? ProfileDecision.Refuse(MemberErased) : decide(current);
+            if (decision.Profile is not { } profile)
             {
-                return (false, current);
+                return new ProfileSave(false, current, decision.Refusal);
             }
 
             var account = current?.Account ?? new Account { EnrolledAt = now };
@@ -57,7 +63,7 @@ public sealed partial class MemberStore(TableServiceClient service, MemberIndexe
                 var response = current is null
                     ? await Table.AddEntityAsync(row, ct)
                     : await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, ct);
-                return (current is null, new StoredMember(id, profile, account, response.Headers.ETag ?? default));
+                return new ProfileSave(current is null, new StoredMember(id, profile, account, response.Headers.ETag ?? default), null);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
@@ -212,7 +218,7 @@ public sealed partial class MemberStore(TableServiceClient service, MemberIndexe
         }
 
         return op.RequestHash == requestHash
-            ? new OperationResult<T>(OperationStatus.Replayed, JsonSerializer.Deserialize<T>(op.ResultJson, Json))
+            ? new OperationResult<T>(OperationStatus.Replayed, JsonSerializer.Deserialize<T>(op.ResultJson, Json), Stored: op)
             : new OperationResult<T>(OperationStatus.Conflict);
     }
 

@@ -66,7 +66,19 @@ public enum OperationStatus
     RelatedNotFound,
 }
 
-public sealed record OperationResult<T>(OperationStatus Status, T? Value = default, string? Rejection = null);
+/// <param name="Stored">On a replay, the operation row it was answered from (its details, without reading it again).</param>
+public sealed record OperationResult<T>(OperationStatus Status, T? Value = default, string? Rejection = null, StoredOperation? Stored = null);
+
+/// <summary>What to do with a profile change, given the member as stored: store this profile, or refuse.</summary>
+public sealed record ProfileDecision(MemberProfile? Profile, string? Refusal)
+{
+    public static ProfileDecision Store(MemberProfile profile) => new(profile, null);
+
+    public static ProfileDecision Refuse(string refusal) => new(null, refusal);
+}
+
+/// <summary>The outcome of saving a profile: created or updated (<see cref="Member"/> is the member after), or refused.</summary>
+public sealed record ProfileSave(bool Created, StoredMember? Member, string? Refusal);
 
 /// <summary>An operation row read back: the request fingerprint, the result, and the details it recorded.</summary>
 public sealed record StoredOperation(OperationKey Key, string RequestHash, string ResultJson, string? DetailsJson, IReadOnlyList<long> Entries, ETag ETag)

@@ -25,7 +25,7 @@ public static class AdjustmentsApi
             .WithTags("Members")
             .WithName("AdjustPoints")
             .WithSummary("Add or take points for customer service, with the reason in the ledger (idempotent by adjustmentId)")
-            .Accepts<AdjustmentRequest>("application/json")
+            .AcceptsJson<AdjustmentRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);

@@ -18,6 +18,13 @@ public static class JsonBody
         MaxDepth = 16,
     };
 
+    /// <summary>Declares the JSON body an endpoint reads with <see cref="ReadAsync"/>, and the problems reading it answers.</summary>
+    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder endpoint)
+        where T : notnull =>
+        endpoint.Accepts<T>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken ct)
         where T : class
     {

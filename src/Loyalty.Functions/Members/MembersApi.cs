@@ -16,9 +16,7 @@ public static class MembersApi
         members.MapPut("/{memberId}", PutMember)
             .WithName("PutMember")
             .WithSummary("Enroll a member, or replace their profile")
-            .Accepts<MemberRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .AcceptsJson<MemberRequest>();
         members.MapGet("/{memberId}", GetMember).WithName("GetMember").WithSummary("A member, their points and tier");
         members.MapGet("/{memberId}/ledger", GetLedger).WithName("GetLedger").WithSummary("The member's ledger, newest first");
         return app;
@@ -45,22 +43,21 @@ public static class MembersApi
             return Problems.Invalid(v.Errors);
         }
 
-        var current = await store.GetAsync(id, ct);
-        if (current is { IsErased: true })
+        // The one read outside the save: whether a named referrer exists (and is not erased).
+        var referrerExists = profile!.ReferredBy is { } named && named != id && await store.GetAsync(named, ct) is { IsErased: false };
+        // Decided on the member as the save reads it. The referrer is set at enrolment; an update that leaves it out keeps it.
+        ProfileDecision Decide(StoredMember? current) => ReferralProblem(id, current, profile, referrerExists) is { } referral
+            ? ProfileDecision.Refuse(referral)
+            : ProfileDecision.Store(profile with { ReferredBy = current?.Profile.ReferredBy ?? profile.ReferredBy });
+
+        var save = await store.SaveProfileAsync(id, Decide, ct);
+        if (save.Refusal is { } refusal)
         {
-            return Problems.Rejected(MemberStore.MemberErased);
+            return refusal == MemberStore.MemberErased ? Problems.Rejected(refusal) : Problems.Invalid("referredBy", refusal);
         }
 
-        if (await ReferralProblem(id, current, profile!, store, ct) is { } referral)
-        {
-            return Problems.Invalid("referredBy", referral);
-        }
-
-        // The referrer is set at enrolment; an update that leaves it out keeps it.
-        profile = profile! with { ReferredBy = current?.Profile.ReferredBy ?? profile!.ReferredBy };
-        var (created, member) = await store.SaveProfileAsync(id, profile!, ct);
-        var response = MemberResponse.From(member, program.Tiers);
-        return created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
+        var response = MemberResponse.From(save.Member!, program.Tiers);
+        return save.Created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
     }
 
     private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(
@@ -115,7 +112,7 @@ public static class MembersApi
 
     /// <summary>A referrer must be another member who enrolled before, and is set only at enrolment. Together these
     /// rule out loops: a member can only name someone who existed first, and can never be renamed later.</summary>
-    private static async Task<string?> ReferralProblem(MemberId id, StoredMember? current, MemberProfile profile, MemberStore store, CancellationToken ct)
+    private static string? ReferralProblem(MemberId id, StoredMember? current, MemberProfile profile, bool referrerExists)
     {
         if (profile.ReferredBy is not { } referrer || referrer == current?.Profile.ReferredBy)
         {
@@ -134,7 +131,7 @@ public static class MembersApi
                 : "The referrer was set at enrolment and cannot change.";
         }
 
-        return await store.GetAsync(referrer, ct) is { IsErased: false } ? null : $"No member has the id '{referrer.Value}'.";
+        return referrerExists ? null : $"No member has the id '{referrer.Value}'.";
     }
 
     private static ProblemHttpResult InvalidId() =>

@@ -50,7 +50,7 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
         // so a replay of the purchase (the client's retry after a failure here) completes it.
         if (result.Status is OperationStatus.Replayed)
         {
-            recorded = (await store.GetOperationAsync(purchase.MemberId, key, ct))?.Details<PurchaseDetails>();
+            recorded = result.Stored?.Details<PurchaseDetails>();
         }
 
         if (result.Status is OperationStatus.Created or OperationStatus.Replayed && recorded?.ReferredBy is { } referrer)

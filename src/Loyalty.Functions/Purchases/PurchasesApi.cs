@@ -11,11 +11,9 @@ public static class PurchasesApi
             .WithTags("Purchases")
             .WithName("RecordPurchase")
             .WithSummary("Record a purchase and credit its points (idempotent by purchaseId)")
-            .Accepts<PurchaseRequest>("application/json")
+            .AcceptsJson<PurchaseRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

@@ -29,7 +29,7 @@ public static class ReturnsApi
             .WithTags("Returns")
             .WithName("RecordReturn")
             .WithSummary("Take back the points of returned goods, in proportion (idempotent by returnId)")
-            .Accepts<ReturnRequest>("application/json")
+            .AcceptsJson<ReturnRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);

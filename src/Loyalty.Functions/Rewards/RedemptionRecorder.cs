@@ -63,24 +63,26 @@ public sealed partial class RedemptionRecorder(
         // Attempts of one redemption in this instance take turns: a retry waits for the first and then replays it.
         using var turn = await turns.TakeAsync($"{memberId.Value}|{redemptionId.Value}", ct);
         Reservation? held = null;
-        var memberRead = store.GetAsync(memberId, ct);
-        var done = await store.GetOperationAsync(memberId, key, ct);
-        var member = await memberRead;
-        if (done is null)
+
+        // Only a limited reward needs a look before the member transaction (which refuses and replays on its own):
+        // no unit is held for a redemption that is already done or that the transaction would refuse.
+        if (reward.Stock is { } units)
         {
-            // A new redemption. Refuse what the member transaction would refuse before holding stock for it.
-            if (member is null)
+            var memberRead = store.GetAsync(memberId, ct);
+            var done = await store.GetOperationAsync(memberId, key, ct);
+            var member = await memberRead;
+            if (done is null)
             {
-                return new(OperationStatus.MemberNotFound);
-            }
+                if (member is null)
+                {
+                    return new(OperationStatus.MemberNotFound);
+                }
 
-            if ((member.IsErased ? MemberStore.MemberErased : Redemptions.Refusal(program, member.Account, reward)) is { } refusal)
-            {
-                return new(OperationStatus.Rejected, Rejection: refusal);
-            }
+                if ((member.IsErased ? MemberStore.MemberErased : Redemptions.Refusal(program, member.Account, reward)) is { } refusal)
+                {
+                    return new(OperationStatus.Rejected, Rejection: refusal);
+                }
 
-            if (reward.Stock is { } units)
-            {
                 held = await ReserveAsync(reward.Id, units, memberId, redemptionId, ct);
                 switch (held.Outcome)
                 {

@@ -27,10 +27,8 @@ public static class RewardsApi
         members.MapPost("/{memberId}/redemptions", Redeem)
             .WithName("Redeem")
             .WithSummary("Spend points on a reward (idempotent by redemptionId)")
-            .Accepts<RedemptionRequest>("application/json")
+            .AcceptsJson<RedemptionRequest>()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         members.MapGet("/{memberId}/redemptions", ListRedemptions).WithName("ListRedemptions").WithSummary("The member's redemptions and vouchers, newest first");
         members.MapGet("/{memberId}/redemptions/{redemptionId}", GetRedemption).WithName("GetRedemption").WithSummary("One redemption and its status");
