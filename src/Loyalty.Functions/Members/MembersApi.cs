@@ -98,13 +98,17 @@ public static class MembersApi
             return Problems.Invalid(v.Errors);
         }
 
+        // Whether the member exists and their ledger page are independent reads: both at once.
         var member = MemberId.Parse(id!);
-        if (await store.GetAsync(member, ct) is null)
+        var stored = store.GetAsync(member, ct);
+        var page = store.GetLedgerAsync(member, pageSize, before, ct);
+        await Task.WhenAll(stored, page);
+        if (stored.Result is null)
         {
             return Problems.NotFound(memberId);
         }
 
-        var (entries, next) = await store.GetLedgerAsync(member, pageSize, before, ct);
+        var (entries, next) = page.Result;
         return TypedResults.Ok(new LedgerPage(
             [.. entries.Select(LedgerEntryResponse.From)],
             next?.ToString(CultureInfo.InvariantCulture)));
