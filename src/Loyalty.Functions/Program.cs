@@ -13,7 +13,7 @@ using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
 using Loyalty.Functions.Telemetry;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Standalone;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);

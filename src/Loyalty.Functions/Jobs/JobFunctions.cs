@@ -1,5 +1,5 @@
 using Loyalty.Functions.Http;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Invocations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Jobs;

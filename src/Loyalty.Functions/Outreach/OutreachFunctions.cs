@@ -1,7 +1,7 @@
 using Loyalty.Adapters.Sms;
 using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Http;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Invocations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Outreach;

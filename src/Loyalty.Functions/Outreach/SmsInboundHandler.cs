@@ -6,7 +6,7 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Outreach;
 
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Invocations;
 
 namespace Loyalty.Functions.Outreach;
 

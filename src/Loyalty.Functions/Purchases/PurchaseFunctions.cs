@@ -1,6 +1,6 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Http;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Invocations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Purchases;

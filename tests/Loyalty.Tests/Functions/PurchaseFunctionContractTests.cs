@@ -26,7 +26,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
         var client = await app.StartAsync();
         var member = A.Id("m");
         await client.EnrollAsync(member);
-        var values = Invocations.Values(member);
+        var values = InvocationBodies.Values(member);
 
         using var response = await client.InvokeAsync(function, Fixtures.Load($"Functions/{fixture}", values));
 
@@ -44,7 +44,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
         var client = await app.StartAsync();
         var member = A.Id("m");
         await client.EnrollAsync(member);
-        var body = Fixtures.Load($"Functions/{fixture}", Invocations.Values(member));
+        var body = Fixtures.Load($"Functions/{fixture}", InvocationBodies.Values(member));
 
         using var first = await client.InvokeAsync(function, body);
         using var second = await client.InvokeAsync(function, body);
@@ -60,7 +60,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
     {
         await using var app = new LoyaltyApp(azurite);
         var client = await app.StartAsync();
-        var body = Fixtures.Load("Functions/queue-host-encoded.json", Invocations.Values(A.Id("m")));
+        var body = Fixtures.Load("Functions/queue-host-encoded.json", InvocationBodies.Values(A.Id("m")));
         body["Data"]!["message"] = "\"{\\\"purchaseId\\\": \"";
 
         using var response = await client.InvokeAsync(FromQueue, body);
@@ -77,7 +77,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
         await using var logged = app.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(capture)));
         var client = logged.CreateClient();
         var member = A.Id("m");
-        var body = Fixtures.Load("Functions/queue-object.json", Invocations.Values(member));
+        var body = Fixtures.Load("Functions/queue-object.json", InvocationBodies.Values(member));
         body["Data"]!["message"]!["amount"] = -5;
         body["Data"]!["message"]!["storeId"] = "store with spaces +14255550123";
 
@@ -96,7 +96,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
         await using var app = new LoyaltyApp(azurite);
         var client = await app.StartAsync();
 
-        using var response = await client.InvokeAsync(FromQueue, Fixtures.Load("Functions/queue-documented.json", Invocations.Values(A.Id("nobody"))));
+        using var response = await client.InvokeAsync(FromQueue, Fixtures.Load("Functions/queue-documented.json", InvocationBodies.Values(A.Id("nobody"))));
 
         Assert.Contains(await response.ReadInvocationResultAsync(HttpStatusCode.NotFound), l => l.Contains("unknown member", StringComparison.Ordinal));
     }
@@ -108,7 +108,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
         var client = await app.StartAsync();
         var member = A.Id("m");
         await client.EnrollAsync(member);
-        var values = Invocations.Values(member);
+        var values = InvocationBodies.Values(member);
         using var first = await client.InvokeAsync(FromQueue, Fixtures.Load("Functions/queue-object.json", values));
         var changed = Fixtures.Load("Functions/queue-object.json", values);
         changed["Data"]!["message"]!["amount"] = 99;
@@ -126,7 +126,7 @@ public sealed class PurchaseFunctionContractTests(Azurite azurite)
         await using var app = new LoyaltyApp(Azurite.Unreachable());
         var client = app.CreateClient();
 
-        using var response = await client.InvokeAsync(FromQueue, Fixtures.Load("Functions/queue-documented.json", Invocations.Values(A.Id("m"))));
+        using var response = await client.InvokeAsync(FromQueue, Fixtures.Load("Functions/queue-documented.json", InvocationBodies.Values(A.Id("m"))));
 
         Assert.Contains(await response.ReadInvocationResultAsync(HttpStatusCode.ServiceUnavailable), l => l.Contains("retried", StringComparison.Ordinal));
     }

@@ -8,7 +8,7 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Outreach;
 using Loyalty.Functions.Outreach;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Standalone;
 using Loyalty.Tests.Infrastructure;
 using Loyalty.Tests.Sms;
 using Microsoft.Extensions.DependencyInjection;

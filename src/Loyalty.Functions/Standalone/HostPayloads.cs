@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>The invocation bodies the Functions host sends a custom handler, built the way the host builds them:
 /// values that are not JSON objects pass through Json.NET's <c>SerializeObject</c> first, so a string becomes a

@@ -3,7 +3,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Loyalty.Adapters.Storage;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>Runs one <c>queueTrigger</c> function the way the Functions host's queue listener does: receives up to
 /// <c>batchSize</c> messages, invokes the function for each, deletes a message whose invocation succeeded, makes a

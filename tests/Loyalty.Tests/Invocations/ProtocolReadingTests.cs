@@ -1,9 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Invocations;
+using Loyalty.Functions.Standalone;
 using Loyalty.Tests.Infrastructure;
 
-namespace Loyalty.Tests.Triggers;
+namespace Loyalty.Tests.Invocations;
 
 /// <summary>How invocation bodies, schedules, host.json and function.json are read: no I/O beyond files.</summary>
 public sealed class ProtocolReadingTests

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Invocations;
 
 /// <summary>A non-HTTP invocation as the Functions host sends it to a custom handler:
 /// <c>POST /{FunctionName}</c> with <c>{ "Data": { binding: value }, "Metadata": { key: value, "sys": { … } } }</c>.

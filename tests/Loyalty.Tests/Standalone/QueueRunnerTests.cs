@@ -6,7 +6,7 @@ using Loyalty.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Loyalty.Tests.Triggers;
+namespace Loyalty.Tests.Standalone;
 
 /// <summary>The standalone runner on real Storage queues (Azurite) and a real socket: messages become the same
 /// protocol calls the Functions host makes, with the host's retry and poison semantics. Each test has its own queue

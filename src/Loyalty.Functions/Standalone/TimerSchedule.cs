@@ -1,7 +1,7 @@
 using System.Globalization;
 using NCrontab;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>A timer trigger's <c>schedule</c> as the Functions host reads it: a six-field NCRONTAB expression
 /// (<c>{second} {minute} {hour} {day} {month} {day-of-week}</c>) in the host's time zone, or a time span

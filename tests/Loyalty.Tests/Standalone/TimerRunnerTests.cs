@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Loyalty.Functions.Triggers;
+using Loyalty.Functions.Invocations;
 using Loyalty.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Loyalty.Tests.Triggers;
+namespace Loyalty.Tests.Standalone;
 
 /// <summary>The standalone runner's timers, on a fake clock: each test has a test-only timer function (a
 /// <see cref="ProbeFunction"/>) whose schedule it chooses, and moves the clock itself.</summary>

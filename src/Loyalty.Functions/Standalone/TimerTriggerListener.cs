@@ -1,4 +1,4 @@
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>Runs one <c>timerTrigger</c> function on its schedule, as the Functions host does: once at start when
 /// <c>runOnStartup</c> is set, then at every occurrence. Runs take turns with each other and with runs started from

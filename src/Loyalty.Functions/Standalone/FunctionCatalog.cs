@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>One function of the app, as its <c>&lt;Name&gt;/function.json</c> declares it: the name is the folder's,
 /// the trigger is the binding whose type ends in <c>Trigger</c>.</summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Loyalty.Tests.Infrastructure;
 
 /// <summary>Helpers for the custom-handler protocol in tests.</summary>
-public static class Invocations
+public static class InvocationBodies
 {
     /// <summary>Values for a fixture's placeholders: a fresh purchase for <paramref name="memberId"/>.</summary>
     public static Dictionary<string, string> Values(string memberId, string? purchaseId = null) => new()

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Loyalty.Functions.Http;
 using Loyalty.Tests.Infrastructure;
 
-namespace Loyalty.Tests.Triggers;
+namespace Loyalty.Tests.Standalone;
 
 /// <summary><c>POST /admin/functions/{name}</c>: runs a non-HTTP function now, as the Functions host's admin endpoint does.</summary>
 public sealed class AdminFunctionsTests(Azurite azurite)

@@ -2,7 +2,7 @@ using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>Registration of the trigger runner and of <c>POST /admin/functions/{name}</c>.</summary>
 public static class TriggersApi

@@ -4,7 +4,7 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Loyalty.Functions.Triggers;
+namespace Loyalty.Functions.Standalone;
 
 /// <summary>Settings of the standalone trigger runner (section <c>TriggerRunner</c>, e.g.
 /// <c>TriggerRunner__Enabled=false</c>).</summary>
