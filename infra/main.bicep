@@ -72,6 +72,11 @@ param winBackSchedule string = '0 30 2 * * *'
 @description('Render and record outreach messages without sending them through ACS (e.g. before the sender number is bought).')
 param outreachDryRun bool = false
 
+@secure()
+@minLength(16)
+@description('The secret that keys the phone index (an HMAC of each number), kept in Key Vault. Generate it once (openssl rand -base64 32) and keep it: replacing it is a rotation (README, "Phone index key").')
+param phoneHintKey string
+
 var storageTables = [
   'members'
   'birthdays'
@@ -81,6 +86,7 @@ var storageTables = [
   'rewards'
   'phones'
   'audit'
+  'claims'
 ]
 var storageQueues = [
   'purchases'
@@ -245,6 +251,15 @@ resource acsSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   }
 }
 
+resource phoneKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'loyalty-phone-key'
+  properties: {
+    value: phoneHintKey
+    contentType: 'HMAC key of the phone index'
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
@@ -293,6 +308,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'ACS_CONNECTION_STRING'
           value: '@Microsoft.KeyVault(SecretUri=${acsSecret.properties.secretUri})'
+        }
+        {
+          name: 'LOYALTY_PHONE_KEY'
+          value: '@Microsoft.KeyVault(SecretUri=${phoneKeySecret.properties.secretUri})'
         }
         {
           name: 'ACS_SMS_FROM'

@@ -2,6 +2,7 @@ using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Outreach;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Telemetry;
@@ -27,9 +28,6 @@ public sealed partial class OutreachPlanner(
     LoyaltyMetrics metrics,
     ILogger<OutreachPlanner> logger)
 {
-    /// <summary>The operation kind of the birthday bonus (<c>op|birthday|{year}</c>): once per member and year.</summary>
-    public const string BirthdayBonusKind = "birthday";
-
     /// <summary>A hint written this recently may belong to a change that has not committed yet (hints are written
     /// first): it is never dropped as stale.</summary>
     public static readonly TimeSpan HintSettle = TimeSpan.FromMinutes(10);
@@ -115,7 +113,7 @@ public sealed partial class OutreachPlanner(
             bonusDone = day == localToday;
             if (bonusDone)
             {
-                await CreditBirthdayAsync(member.Id, bonus, day, now, ct);
+                await CreditBirthdayAsync(member.Id, bonus, day, ct);
             }
         }
 
@@ -254,17 +252,11 @@ public sealed partial class OutreachPlanner(
         await outbox.UpdateAsync(row with { Enqueued = true }, ct);
     }
 
-    private async Task CreditBirthdayAsync(MemberId id, FixedBonus bonus, DateOnly day, DateTimeOffset now, CancellationToken ct)
+    private async Task CreditBirthdayAsync(MemberId id, FixedBonus bonus, DateOnly day, CancellationToken ct)
     {
         var year = OutreachRules.Period(day.Year);
-        var result = await store.ExecuteAsync(id, new OperationKey(BirthdayBonusKind, OperationId.Parse(year)), BirthdayBonusKind, member =>
-        {
-            var posting = new Posting(member.Account, now);
-            var points = new Points(bonus.Points);
-            posting.Credit(LedgerKind.Bonus, points, program.Points.ExpiryFor(now), now, $"birthday-{year}", "birthday");
-            posting.Update(a => a.WithActivity(now, 0, bonus.Points, DateOnly.FromDateTime(now.UtcDateTime)) with { Lifetime = a.Lifetime + points });
-            return Decision<long>.Commit(posting, bonus.Points);
-        }, ct);
+        var key = new OperationKey(OperationKinds.Birthday, OperationId.Parse(year));
+        var result = await store.RunAsync(new CreditBonus(id, key, "birthday", bonus.Points, $"birthday-{year}"), ct);
         if (result.Status == OperationStatus.Created)
         {
             metrics.PointsIssued(bonus.Points, "birthday");

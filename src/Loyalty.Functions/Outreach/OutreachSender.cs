@@ -163,7 +163,7 @@ public sealed partial class OutreachSender(
             return await DeliverAsync(row, member!, now, ct);
         }
 
-        throw new ConcurrencyExhaustedException(key.Member, MaxRounds);
+        throw new ConcurrencyExhaustedException(key.Member.Value, MaxRounds);
     }
 
     private async Task<SendOutcome> DeliverAsync(OutboxRow row, StoredMember member, DateTimeOffset now, CancellationToken ct)

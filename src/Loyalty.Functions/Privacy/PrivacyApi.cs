@@ -39,14 +39,14 @@ public static partial class PrivacyApi
         CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
+        var member = v.Id<MemberId>("memberId", memberId);
         var actor = Actor(http, v);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
-        var id = MemberId.Parse(member!);
+        var id = member!.Value;
         var partition = await store.ReadPartitionAsync(id, ct);
         if (partition is null)
         {
@@ -77,14 +77,14 @@ public static partial class PrivacyApi
         CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
+        var member = v.Id<MemberId>("memberId", memberId);
         var actor = Actor(http, v);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
-        var id = MemberId.Parse(member!);
+        var id = member!.Value;
         var erasure = await store.EraseAsync(id, ct);
         if (erasure is null)
         {
