@@ -1,5 +1,6 @@
 using Loyalty.Adapters.Sms;
 using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Outreach;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Invocations;
 using Microsoft.AspNetCore.Http.HttpResults;

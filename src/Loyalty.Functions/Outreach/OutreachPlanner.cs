@@ -205,7 +205,7 @@ public sealed partial class OutreachPlanner(
         var row = new OutboxRow
         {
             Key = key,
-            Status = skip is null ? OutboxStatus.Planned : OutboxStatus.Skipped,
+            Status = skip is null ? MessageStatus.Planned : MessageStatus.Skipped,
             PlannedAt = now,
             PlannedFor = plannedFor,
             Reason = skip,
@@ -229,7 +229,7 @@ public sealed partial class OutreachPlanner(
         }
 
         var existing = await outbox.GetAsync(key, ct);
-        if (existing is { Status: OutboxStatus.Planned, Enqueued: false })
+        if (existing is { Status: MessageStatus.Planned, Enqueued: false })
         {
             if (existing.PlannedAt > now - EnqueueGrace)
             {

@@ -246,7 +246,7 @@ public sealed class PlannerTests(PrivateAzurite azurite) : IClassFixture<Private
         var member = await host.EnrollAsync(OutreachHost.Member("Asia/Shanghai", "--11-24"));
         var key = new OutboxKey(MemberId.Parse(member), Campaign.Birthday, "2026");
         await host.App.Service<Outbox>().AddAsync(
-            new OutboxRow { Key = key, Status = OutboxStatus.Planned, PlannedAt = Night.AddMinutes(-30), PlannedFor = Night }, None);
+            new OutboxRow { Key = key, Status = MessageStatus.Planned, PlannedAt = Night.AddMinutes(-30), PlannedFor = Night }, None);
 
         var run = await host.Planner.BirthdaysAsync(None);
 
