@@ -97,7 +97,7 @@ public sealed partial class OutreachPlanner(
             return;
         }
 
-        var zone = Zone(member);
+        var zone = member.Profile.Zone;
         var localToday = SendingWindows.LocalDay(now, zone);
         if (OutreachRules.UpcomingBirthday(member.Profile.Birthday!.Value, localToday) != day)
         {
@@ -158,7 +158,7 @@ public sealed partial class OutreachPlanner(
 
     private Task<bool> PlanExpiryAsync(StoredMember member, DateOnly day, Lot lot, DateTimeOffset now, Counters run, CancellationToken ct)
     {
-        var plannedFor = Rules.SendingWindow.NextOpening(now, Zone(member));
+        var plannedFor = Rules.SendingWindow.NextOpening(now, member.Profile.Zone);
         var expiresAt = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var skip = plannedFor >= expiresAt ? "expires-before-window" : null;
         return PlanAsync(member, new OutboxKey(member.Id, Campaign.ExpiryWarning, OutreachRules.Period(day)), plannedFor, skip, lot.Remaining.Value, now, run, ct);
@@ -188,7 +188,7 @@ public sealed partial class OutreachPlanner(
             return;
         }
 
-        var plannedFor = Rules.SendingWindow.NextOpening(now, Zone(member));
+        var plannedFor = Rules.SendingWindow.NextOpening(now, member.Profile.Zone);
         if (await PlanAsync(member, new OutboxKey(member.Id, segment, period), plannedFor, null, null, now, run, ct))
         {
             await indexes.MarkAsync(hint, mark, ct);
@@ -280,9 +280,6 @@ public sealed partial class OutreachPlanner(
         LogRun(logger, planner, day, result.Looked, result.Planned, result.Skipped, result.Requeued, result.Dropped);
         return result;
     }
-
-    internal static TimeZoneInfo Zone(StoredMember member) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById(member.Profile.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 
     private static string Mark(Campaign campaign, string period) => $"{campaign.Name()}:{period}";
 
