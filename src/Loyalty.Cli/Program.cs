@@ -1,13 +1,20 @@
-using Loyalty.Cli;
 using Microsoft.Extensions.Configuration;
 
-// Settings come from the environment, as the app reads them (AzureWebJobsStorage, ServiceBusConnection, ...).
-var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancel.Cancel();
-};
+namespace Loyalty.Cli;
 
-return await LoyaltyCli.RunAsync(args, new CliContext(configuration, TimeProvider.System, Console.Out, Console.Error), cancel.Token);
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        // Settings come from the environment, as the app reads them (AzureWebJobsStorage, ServiceBusConnection, ...).
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        return await LoyaltyCli.RunAsync(args, new CliContext(configuration, TimeProvider.System, Console.Out, Console.Error), cancel.Token);
+    }
+}
