@@ -163,7 +163,7 @@ internal static partial class PurchaseCommands
 
     private static async Task<string?> SendToStorageAsync(CliContext context, string queueName, IReadOnlyList<OutgoingPurchase> messages, CancellationToken ct)
     {
-        var queue = context.Storage().CreateQueueServiceClient().GetQueueClient(queueName);
+        var queue = context.Queues().GetQueueClient(queueName);
         await queue.CreateIfNotExistsAsync(cancellationToken: ct);
         if (messages.Count == 1)
         {
@@ -226,7 +226,7 @@ internal static partial class PurchaseCommands
         {
             Description = "The amount, e.g. 12.50.",
             HelpName = "amount",
-            CustomParser = r => decimal.TryParse(r.Tokens[0].Value, NumberStyles.Number, CultureInfo.InvariantCulture, out var value)
+            CustomParser = r => decimal.TryParse(r.Tokens[0].Value, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
                 ? value
                 : Fail<decimal?>(r, $"--amount '{r.Tokens[0].Value}' is not a number such as 12.50."),
         };

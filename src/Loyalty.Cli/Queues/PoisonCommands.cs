@@ -250,7 +250,7 @@ internal static class PoisonCommands
     // Both raw (no decoding): a message is copied byte for byte, in whatever form the trigger left it.
     private static (QueueClient Poison, QueueClient Target) Clients(CliContext context, string name)
     {
-        var service = context.Storage().CreateQueueServiceClient(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        var service = context.Queues(QueueMessageEncoding.None);
         return (service.GetQueueClient(name), service.GetQueueClient(name[..^Suffix.Length]));
     }
 

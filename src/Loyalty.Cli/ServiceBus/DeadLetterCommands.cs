@@ -83,7 +83,7 @@ internal static class DeadLetterCommands
         {
             var description = $"{m.DeadLetterReason}: {m.DeadLetterErrorDescription}";
             await context.Out.WriteLineAsync(
-                $"{m.SequenceNumber,5}  {m.MessageId,-28}  {m.EnqueuedTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-19}  {m.DeliveryCount,10}  {(description.Length > 80 ? description[..77] + "..." : description)}");
+                $"{m.SequenceNumber,5}  {m.MessageId,-28}  {m.EnqueuedTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-19}  {m.DeliveryCount,10}  {(description.Length > 100 ? description[..97] + "..." : description)}");
         }
 
         return ExitCodes.Ok;
