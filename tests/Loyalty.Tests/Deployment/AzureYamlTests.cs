@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
 using Loyalty.Tests.Infrastructure;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Loyalty.Tests.Deployment;
 
@@ -38,7 +35,7 @@ public sealed class AzureYamlTests
     [Fact]
     public void AzureYaml_DeploysWhatThePackageScriptBuilds_ToTheAppTheTemplateTags()
     {
-        var (name, service) = ToJson(File.ReadAllText(RepoFile))!["services"]!.AsObject().Single();
+        var (name, service) = Yaml.ToJson(File.ReadAllText(RepoFile))!["services"]!.AsObject().Single();
         var packageScript = File.ReadAllText(Path.Combine(RepoRoot.Path, "eng", "package.sh"));
         var site = ArmTemplate.Load().Resource("Microsoft.Web/sites");
 
@@ -74,31 +71,11 @@ public sealed class AzureYamlTests
         }
 
         var schema = JsonSchema.FromText(text, options);
-        using var instance = JsonDocument.Parse(ToJson(yaml)!.ToJsonString());
+        using var instance = JsonDocument.Parse(Yaml.ToJson(yaml)!.ToJsonString());
         return schema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
     }
 
     private static string Describe(EvaluationResults results) =>
         string.Join("\n", (results.Details ?? []).Where(d => d.Errors is { Count: > 0 })
             .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
-
-    /// <summary>YAML to JSON by the YAML 1.2 core schema, as azd reads it: plain true/false, null and numbers are typed,
-    /// everything quoted or else is a string.</summary>
-    private static JsonNode? ToJson(string yaml)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return Convert(stream.Documents[0].RootNode);
-    }
-
-    private static JsonNode? Convert(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, Convert(c.Value)))),
-        YamlSequenceNode list => new JsonArray([.. list.Children.Select(Convert)]),
-        YamlScalarNode { Style: ScalarStyle.Plain, Value: "true" or "false" } s => JsonValue.Create(s.Value == "true"),
-        YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" } => null,
-        YamlScalarNode { Style: ScalarStyle.Plain } s when decimal.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
-        YamlScalarNode s => JsonValue.Create(s.Value),
-        _ => throw new InvalidDataException($"unexpected YAML node {node.NodeType}"),
-    };
 }
