@@ -8,7 +8,8 @@ param namePrefix = 'loyalty'
 
 // A number bought for the ACS resource after the first deployment (Azure portal > Communication Services >
 // Phone numbers), in E.164 form. Until you have one, deploy with a placeholder and update the app setting.
-param smsSender = '+18005550100'
+// azd up reads it from the azd environment (azd env set SMS_SENDER +1...).
+param smsSender = readEnvironmentVariable('SMS_SENDER', '+18005550100')
 
 param acsDataLocation = 'United States'
 
