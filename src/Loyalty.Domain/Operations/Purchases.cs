@@ -121,6 +121,14 @@ public sealed record RecordPurchase(Purchase Purchase)
 
         var vouchers = SpendThresholds.Grant(program, posting, purchase, expires, context);
         Tiering.UpgradeIfQualified(program.Tiers, posting, today, purchase.OccurredAt, reference);
+
+        // A purchase recorded after its points' expiry day (back-filled history) gives points that have expired: they
+        // are credited and expire at once, so that they can never be spent.
+        if (expires is { } day && day < today)
+        {
+            ExpirePoints.Post(posting, day, int.MaxValue, reference);
+        }
+
         var after = posting.Account;
         var result = new PurchaseResult(
             reference, purchase.MemberId.Value, (earnedTotal + vouchers.Points).Value, after.Balance.Value, program.Tiers.Shown(after.Tier), vouchers.Vouchers);

@@ -89,3 +89,9 @@ public sealed record CommitWindowPassed() : Refusal("commit-window-passed")
 {
     public override string Detail => "Storage was too slow to commit the redemption within its reservation; nothing was spent.";
 }
+
+/// <summary>The operation would take a count of points beyond what the ledger can hold (about 9.2 × 10^18).</summary>
+public sealed record PointsOutOfRange() : Refusal("points-out-of-range")
+{
+    public override string Detail => "The operation would take the member's points beyond what the ledger can hold.";
+}
