@@ -1,0 +1,31 @@
+using Loyalty.Tests.Infrastructure;
+
+namespace Loyalty.Tests.Model;
+
+/// <summary>The integrity issue's model-based test: random sequences of every ledger operation, with duplicates,
+/// replays, reused ids and requests sent to both instances at once, against the real service on Azurite and the
+/// reference model; after every step the answers agree, after every sequence the members, ledgers, exports and tables
+/// agree and the specification's invariants hold. A failure prints the seed and the steps.</summary>
+public sealed class ModelTests(PrivateAzurite azurite) : IClassFixture<PrivateAzurite>
+{
+    /// <summary>Enough for the CI run to find the bugs of issue 9 when they are put back, in well under a minute.</summary>
+    private static readonly ModelRunOptions Ci = new(Sequences: 12, Steps: 60);
+
+    [Theory]
+    [InlineData("program.model.negative.json")]
+    [InlineData("program.model.strict.json")]
+    public async Task Sequences_AgreeWithReferenceModel(string program)
+    {
+        var spec = ModelSpec.FromEnvironment();
+        if (!spec.Full && !ModelProgram.Load(program).AllowNegativeBalance)
+        {
+            // Today's code forgets what a return cannot take back (issue 9): owed is new, so this variant waits for it.
+            Assert.Skip("negative balances off needs the full specification (owed): LOYALTY_MODEL_SPEC=full");
+        }
+
+        var report = await ModelRun.RunAsync(azurite, program, spec, Ci.WithEnvironment());
+        TestContext.Current.TestOutputHelper?.WriteLine(report.Summary(program, spec));
+        Assert.True(report.Failure is null, report.Failure);
+        Assert.True(report.InvariantsChecked > 0, "no invariant was checked");
+    }
+}
