@@ -170,6 +170,13 @@ public sealed record Twice(Request Request) : Command
     public override string Describe() => "BOTH " + Request.Describe();
 }
 
+/// <summary>Purchases sent one after the other as one step (a till back-filling its history).</summary>
+public sealed record Backfill(IReadOnlyList<RecordPurchase> Purchases) : Command
+{
+    public override string Describe() => Text(
+        $"BACKFILL {Purchases.Count} purchases for {Purchases[0].MemberId}, {Purchases[0].PurchaseId}..{Purchases[^1].PurchaseId}, occurred {Purchases[0].OccurredAt:yyyy-MM-dd}..{Purchases[^1].OccurredAt:yyyy-MM-dd}");
+}
+
 /// <summary>A profile update and the member's erasure sent at the same time, to different instances.</summary>
 public sealed record EraseDuringUpdate(Enrol Update) : Command
 {

@@ -72,7 +72,7 @@ public sealed class ModelPosting(ModelMember member, ModelProgram program, Model
         var taken = program.AllowNegativeBalance ? due : Math.Min(due, Math.Max(0, Member.Balance));
         Debit(taken);
         Entries.Add(new ModelEntry("reverse", -taken, reference, note));
-        var owed = program.AllowNegativeBalance || !spec.Full ? 0 : due - taken;
+        var owed = program.AllowNegativeBalance || !spec.Has(ModelSpec.Owed) ? 0 : due - taken;
         Member.Owed += owed;
         return (taken, owed);
     }

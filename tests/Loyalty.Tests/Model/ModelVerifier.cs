@@ -308,7 +308,7 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
             Invariant(!export.Contains(personal, StringComparison.Ordinal), m.Id, $"6: the erased member's export still holds '{personal}'");
         }
 
-        if (model.Spec.Full && m.ReferrerEver is { } referrer)
+        if (model.Spec.Has(ModelSpec.Erasure) && m.ReferrerEver is { } referrer)
         {
             Invariant(!export.Contains($"\"{referrer}\"", StringComparison.Ordinal), m.Id, $"6: the erased member's export still names their referrer '{referrer}'");
         }
@@ -333,7 +333,7 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
     /// phone hints are not keyed by a plain SHA-256 of the number (anyone could try every number).</summary>
     private async Task VerifyHintsAsync()
     {
-        if (!model.Spec.Full)
+        if (!model.Spec.Has(ModelSpec.Erasure))
         {
             return;
         }

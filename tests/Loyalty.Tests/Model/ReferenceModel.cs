@@ -162,7 +162,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
     private Expected Purchase(RecordPurchase p)
     {
-        if (Spec.Full && p.Lines.Sum(l => l.Amount) > p.Amount)
+        if (Spec.Has(ModelSpec.Lines) && p.Lines.Sum(l => l.Amount) > p.Amount)
         {
             return Expected.Problem(400, Validation);
         }
@@ -292,7 +292,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
     private void PayOwedIfKept(ModelPosting posting, string reference)
     {
-        if (Spec.Full)
+        if (Spec.Has(ModelSpec.Owed))
         {
             posting.PayOwed(reference);
         }
@@ -329,12 +329,12 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         m.Lifetime -= due;
         purchase.Returned = returnedTotal;
         purchase.ReversedSoFar += due;
-        if (Spec.Full)
+        if (Spec.Has(ModelSpec.TierFallback))
         {
             FallBackTier(m, posting, measureBefore);
         }
 
-        var voided = Spec.Full ? VoidGrants(m, posting, purchase) : [];
+        var voided = Spec.Has(ModelSpec.VoidGrants) ? VoidGrants(m, posting, purchase) : [];
         posting.Commit();
         return Record(Kinds.Return, r.ReturnId, m.Id, content, Expected.Answer(
             201,
@@ -473,7 +473,8 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     {
         if (WholePoints(a.PointsJson) is not { } points)
         {
-            return Expected.Problem(400, Validation);
+            // The specification says 400 naming points, not which problem type.
+            return Expected.Problem(400, null);
         }
 
         var content = Content(a.MemberId, points.ToString(CultureInfo.InvariantCulture), a.Reason);

@@ -50,6 +50,17 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
             case AdvanceClock clock:
                 Advance(clock.By);
                 return [];
+            case Backfill backfill:
+                foreach (var purchase in backfill.Purchases)
+                {
+                    var answer = await world.SendAsync(purchase, step.Instance);
+                    if (Check(purchase, model.Apply(Remember(purchase)), answer.Status, answer.Body) is { Count: > 0 } differences)
+                    {
+                        return [.. differences.Select(d => $"{purchase.PurchaseId}: {d}")];
+                    }
+                }
+
+                return [];
             case Twice twice:
                 return await BothAsync(twice.Request);
             case EraseDuringUpdate race:
