@@ -24,6 +24,11 @@ public sealed record ModelRunOptions(int Sequences, int Steps, int? Seed = null,
 /// <summary>What a run did, and the first sequence that disagreed, if any, with its seed and steps.</summary>
 public sealed record ModelReport(int Sequences, int Steps, int InvariantsChecked, TimeSpan Elapsed, string? Failure)
 {
+    public static readonly ModelReport None = new(0, 0, 0, TimeSpan.Zero, null);
+
+    public ModelReport Plus(ModelReport other) => new(
+        Sequences + other.Sequences, Steps + other.Steps, InvariantsChecked + other.InvariantsChecked, Elapsed + other.Elapsed, Failure ?? other.Failure);
+
     public string Summary(string variant, ModelSpec spec) => string.Create(CultureInfo.InvariantCulture,
         $"{variant} ({spec} spec): {Sequences} sequences, {Steps} steps, {InvariantsChecked} invariants checked in {Elapsed.TotalSeconds:0.0} s");
 }
@@ -39,7 +44,7 @@ public static class ModelRun
         var seeds = new Random();
         var clock = Stopwatch.StartNew();
         int sequences = 0, steps = 0, invariants = 0;
-        while (options.Duration is { } duration ? clock.Elapsed < duration : sequences < options.Sequences)
+        while (sequences < options.Sequences && (options.Duration is not { } duration || clock.Elapsed < duration))
         {
             var seed = options.Seed ?? seeds.Next();
             var random = new Random(seed);
