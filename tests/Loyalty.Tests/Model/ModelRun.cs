@@ -6,14 +6,16 @@ using Loyalty.Tests.Infrastructure;
 namespace Loyalty.Tests.Model;
 
 /// <summary>How many sequences to run and how long. LOYALTY_MODEL_SEED replays one sequence; LOYALTY_MODEL_SEQUENCES
-/// and LOYALTY_MODEL_STEPS override the counts.</summary>
-public sealed record ModelRunOptions(int Sequences, int Steps, int? Seed = null, TimeSpan? Duration = null, TextWriter? Trace = null)
+/// and LOYALTY_MODEL_STEPS override the counts; LOYALTY_MODEL_SCRIPT runs the steps of a file instead (a printed
+/// sequence, cut down by hand); LOYALTY_MODEL_TRACE writes every step with both answers to a file.</summary>
+public sealed record ModelRunOptions(int Sequences, int Steps, int? Seed = null, TimeSpan? Duration = null, TextWriter? Trace = null, string? Script = null)
 {
     public ModelRunOptions WithEnvironment() => this with
     {
         Seed = Number("LOYALTY_MODEL_SEED") ?? Seed,
-        Sequences = Number("LOYALTY_MODEL_SEED") is null ? Number("LOYALTY_MODEL_SEQUENCES") ?? Sequences : 1,
+        Sequences = Number("LOYALTY_MODEL_SEED") is null && Environment.GetEnvironmentVariable("LOYALTY_MODEL_SCRIPT") is null ? Number("LOYALTY_MODEL_SEQUENCES") ?? Sequences : 1,
         Steps = Number("LOYALTY_MODEL_STEPS") ?? Steps,
+        Script = Environment.GetEnvironmentVariable("LOYALTY_MODEL_SCRIPT") is { Length: > 0 } script ? File.ReadAllText(script) : Script,
         Trace = Environment.GetEnvironmentVariable("LOYALTY_MODEL_TRACE") is { Length: > 0 } path ? new StreamWriter(path, append: true) { AutoFlush = true } : Trace,
     };
 
@@ -51,7 +53,7 @@ public static class ModelRun
             var model = new ReferenceModel(program, spec, Start);
             await using var world = await ModelWorld.StartAsync(azurite, program.File, Start);
             var runner = new SequenceRunner(world, model, new CommandGenerator(random, model), random, options.Trace);
-            var differences = await runner.RunAsync(options.Steps);
+            var differences = options.Script is { } script ? await runner.RunAsync(ModelScript.Parse(script)) : await runner.RunAsync(options.Steps);
             var verifier = new ModelVerifier(world, model, runner, random);
             if (differences.Count == 0)
             {

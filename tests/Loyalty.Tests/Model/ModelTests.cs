@@ -9,7 +9,7 @@ namespace Loyalty.Tests.Model;
 public sealed class ModelTests(PrivateAzurite azurite) : IClassFixture<PrivateAzurite>
 {
     /// <summary>Enough for the CI run to find the bugs of issue 9 when they are put back, in well under a minute.</summary>
-    private static readonly ModelRunOptions Ci = new(Sequences: 12, Steps: 60);
+    private static readonly ModelRunOptions Ci = new(Sequences: 16, Steps: 60);
 
     [Theory]
     [InlineData("program.model.negative.json")]

@@ -16,12 +16,30 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
     /// <summary>Every purchase sent, by member and id, first version: what invariant 4 bounds the credits by.</summary>
     public Dictionary<(string Member, string Id), RecordPurchase> Sent { get; } = [];
 
-    /// <summary>Runs <paramref name="count"/> steps; returns the differences of the first step that disagrees.</summary>
-    public async Task<List<string>> RunAsync(int count)
+    /// <summary>Runs <paramref name="count"/> generated steps; returns the differences of the first step that disagrees.</summary>
+    public Task<List<string>> RunAsync(int count) =>
+        RunAsync(i => i <= count ? new Step(i, generator.Next(), random.Next(2), model.Now) : null);
+
+    /// <summary>Runs the steps of a script (<see cref="ModelScript"/>); a step with a time moves the clock there first.</summary>
+    public Task<List<string>> RunAsync(IReadOnlyList<Step> script) => RunAsync(i =>
     {
-        for (var i = 1; i <= count; i++)
+        if (i > script.Count)
         {
-            var step = new Step(i, generator.Next(), random.Next(2), model.Now);
+            return null;
+        }
+
+        if (script[i - 1].At > model.Now)
+        {
+            Advance(script[i - 1].At - model.Now);
+        }
+
+        return script[i - 1] with { At = model.Now };
+    });
+
+    private async Task<List<string>> RunAsync(Func<int, Step?> next)
+    {
+        for (var i = 1; next(i) is { } step; i++)
+        {
             Steps.Add(step);
             trace?.WriteLine(step);
             var differences = await ExecuteAsync(step);
