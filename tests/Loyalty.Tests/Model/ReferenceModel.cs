@@ -129,11 +129,13 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         return Expected.Answer(204);
     }
 
-    /// <summary>The checks every member operation shares, in the order the service makes them: the member exists; an
-    /// id used before answers its first result again (same content) or 409 (different content); an erased member
-    /// refuses anything new. Null when the operation goes ahead.</summary>
+    /// <summary>The checks every member operation shares: the member exists; an id used before answers its first
+    /// result again (same content) or 409 (different content); an erased member refuses anything new; the rules'
+    /// refusals (<paramref name="refusals"/>) of the member as it is. The specification does not order refusals, so
+    /// when several apply (an id reused for a reward the member cannot afford) any of them may answer: each writes
+    /// nothing. Null when the operation goes ahead.</summary>
     private Expected? Precheck(
-        string memberId, string kind, string id, string content, out ModelMember member, Func<ModelMember, IEnumerable<Refusal>>? alsoWhenErased = null)
+        string memberId, string kind, string id, string content, out ModelMember member, Func<ModelMember, IEnumerable<Refusal>>? refusals = null)
     {
         member = Member(memberId)!;
         if (member is null)
@@ -141,17 +143,24 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             return Expected.Problem(404, MemberNotFound);
         }
 
+        var applying = new List<Refusal>();
         if (operations.TryGetValue((kind, id), out var used))
         {
-            // An erased member's conflict may be told as either: both are 409.
-            return used.Member == memberId && used.Content == content
-                ? used.Answer.AsReplay()
-                : Expected.Problem(409, member.Erased ? null : IdempotencyConflict);
+            if (used.Member == memberId && used.Content == content)
+            {
+                return used.Answer.AsReplay();
+            }
+
+            applying.Add(new Refusal(409, IdempotencyConflict, []));
         }
 
-        // When the member is erased, a refusal the service may check first (the purchase or redemption named does not
-        // exist, a limited reward is out of stock) is as good an answer.
-        return member.Erased ? Expected.Refused([new Refusal(409, MemberErased, []), .. alsoWhenErased?.Invoke(member) ?? []]) : null;
+        if (member.Erased)
+        {
+            applying.Add(new Refusal(409, MemberErased, []));
+        }
+
+        applying.AddRange(refusals?.Invoke(member) ?? []);
+        return applying.Count > 0 ? Expected.Refused([.. applying]) : null;
     }
 
     private Expected Record(string kind, string id, string memberId, string content, Expected answer)
@@ -301,22 +310,20 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private Expected Return(RecordReturn r)
     {
         var content = Content(r.MemberId, r.PurchaseId, Number(r.Amount), r.OccurredAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
-        var purchaseNotFound = new Refusal(404, "/problems/purchase-not-found", []);
         PurchaseRecord? Purchase(ModelMember m) => purchases.GetValueOrDefault(r.PurchaseId) is { } p && p.MemberId == m.Id ? p : null;
-        if (Precheck(r.MemberId, Kinds.Return, r.ReturnId, content, out var m, m => Purchase(m) is null ? [purchaseNotFound] : []) is { } early)
+        IEnumerable<Refusal> Refusals(ModelMember m) => Purchase(m) switch
+        {
+            null => [new Refusal(404, "/problems/purchase-not-found", [])],
+            { Returnable: var returnable } when r.Amount > returnable =>
+                [new Refusal(422, "/problems/return-exceeds-purchase", [F.New("returnable", returnable), F.New("requested", r.Amount)])],
+            _ => [],
+        };
+        if (Precheck(r.MemberId, Kinds.Return, r.ReturnId, content, out var m, Refusals) is { } early)
         {
             return early;
         }
 
-        if (Purchase(m) is not { } purchase)
-        {
-            return Expected.Refused(purchaseNotFound);
-        }
-
-        if (r.Amount > purchase.Returnable)
-        {
-            return Expected.Problem(422, "/problems/return-exceeds-purchase", F.New("returnable", purchase.Returnable), F.New("requested", r.Amount));
-        }
+        var purchase = Purchase(m)!;
 
         var posting = new ModelPosting(m, Program, Spec, Kinds.Return, r.ReturnId);
         var returnedTotal = purchase.Returned + r.Amount;
@@ -383,8 +390,11 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             grant.Void = true;
             if (grant.Points > 0)
             {
+                // The specification names lifetime; the month the grant counted in gives them back too (read so: the
+                // points a tier measured by points counts are the points the member keeps).
                 posting.TakeBack(grant.Points, null, $"{grant.Rule} void");
                 m.Lifetime -= grant.Points;
+                m.Month(purchases[grant.PurchaseId].Request.OccurredAt).Points -= grant.Points;
             }
 
             if (grant.VoucherCode is { } code)
@@ -399,31 +409,27 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private Expected Redeem(Redeem r)
     {
         var reward = Program.Reward(r.RewardId);
-        var outOfStock = reward.Stock is { } stock && Taken(reward.Id) >= stock ? new Refusal(409, "/problems/out-of-stock", []) : null;
-        if (Precheck(r.MemberId, Kinds.Redeem, r.RedemptionId, Content(r.MemberId, r.RewardId), out var m, _ => outOfStock is null ? [] : [outOfStock]) is { } early)
+        IEnumerable<Refusal> Refusals(ModelMember m)
+        {
+            if (reward.Stock is { } stock && Taken(reward.Id) >= stock)
+            {
+                yield return new Refusal(409, "/problems/out-of-stock", []);
+            }
+
+            if (reward.MinTier is { } minTier && m.Tier < Program.TierIndex(minTier))
+            {
+                yield return new Refusal(422, "/problems/tier-required", [F.New("requiredTier", minTier), F.New("tier", TierId(m))]);
+            }
+
+            if (m.Balance < reward.Cost)
+            {
+                yield return new Refusal(422, "/problems/insufficient-points", [F.New("balance", m.Balance), F.New("required", reward.Cost)]);
+            }
+        }
+
+        if (Precheck(r.MemberId, Kinds.Redeem, r.RedemptionId, Content(r.MemberId, r.RewardId), out var m, Refusals) is { } early)
         {
             return early;
-        }
-
-        var refusals = new List<Refusal>();
-        if (outOfStock is not null)
-        {
-            refusals.Add(outOfStock);
-        }
-
-        if (reward.MinTier is { } minTier && m.Tier < Program.TierIndex(minTier))
-        {
-            refusals.Add(new Refusal(422, "/problems/tier-required", [F.New("requiredTier", minTier), F.New("tier", TierId(m))]));
-        }
-
-        if (m.Balance < reward.Cost)
-        {
-            refusals.Add(new Refusal(422, "/problems/insufficient-points", [F.New("balance", m.Balance), F.New("required", reward.Cost)]));
-        }
-
-        if (refusals.Count > 0)
-        {
-            return Expected.Refused([.. refusals]);
         }
 
         var posting = new ModelPosting(m, Program, Spec, Kinds.Redeem, r.RedemptionId);
@@ -442,17 +448,13 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
     private Expected Cancel(Cancel c)
     {
-        var notFound = new Refusal(404, "/problems/redemption-not-found", []);
         RedemptionRecord? Redemption(ModelMember m) => redemptions.GetValueOrDefault(c.RedemptionId) is { } r && r.MemberId == m.Id ? r : null;
-        if (Precheck(c.MemberId, Kinds.Cancel, c.RedemptionId, c.MemberId, out var m, m => Redemption(m) is null ? [notFound] : []) is { } early)
+        if (Precheck(c.MemberId, Kinds.Cancel, c.RedemptionId, c.MemberId, out var m, m => Redemption(m) is null ? [new Refusal(404, "/problems/redemption-not-found", [])] : []) is { } early)
         {
             return early;
         }
 
-        if (Redemption(m) is not { } redemption)
-        {
-            return Expected.Refused(notFound);
-        }
+        var redemption = Redemption(m)!;
 
         var posting = new ModelPosting(m, Program, Spec, Kinds.Cancel, c.RedemptionId);
         posting.Restore(redemption.Consumed, c.RedemptionId, "redemption cancelled");
@@ -478,14 +480,12 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         var content = Content(a.MemberId, points.ToString(CultureInfo.InvariantCulture), a.Reason);
-        if (Precheck(a.MemberId, Kinds.Adjust, a.AdjustmentId, content, out var m) is { } early)
+        IEnumerable<Refusal> Refusals(ModelMember m) => points < 0 && !Program.AllowNegativeBalance && m.Balance < -points
+            ? [new Refusal(422, "/problems/insufficient-points", [F.New("balance", m.Balance), F.New("required", -points)])]
+            : [];
+        if (Precheck(a.MemberId, Kinds.Adjust, a.AdjustmentId, content, out var m, Refusals) is { } early)
         {
             return early;
-        }
-
-        if (points < 0 && !Program.AllowNegativeBalance && m.Balance < -points)
-        {
-            return Expected.Problem(422, "/problems/insufficient-points", F.New("balance", m.Balance), F.New("required", -points));
         }
 
         var posting = new ModelPosting(m, Program, Spec, Kinds.Adjust, a.AdjustmentId);
