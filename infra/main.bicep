@@ -37,6 +37,9 @@ param customHandlerRuntimeVersion string = '1.0'
 @description('Deploy a Service Bus namespace with the purchases queue. Without it order systems use the HTTP API only.')
 param enableServiceBus bool = true
 
+@description('How long the purchases queue remembers message ids for duplicate detection (ISO 8601 duration, 20 seconds to 7 days). Order systems (and loyalty purchases publish) set the message id to the purchase id, so a purchase sent twice within the window is dropped by Service Bus; later repeats are still credited once, by the ledger. Duplicate detection can only be chosen when the queue is created.')
+param duplicateDetectionWindow string = 'PT1H'
+
 @description('Where Azure Communication Services keeps its data at rest (a geography such as "United States", "Europe", "UK").')
 param acsDataLocation string = 'United States'
 
@@ -72,6 +75,11 @@ param winBackSchedule string = '0 30 2 * * *'
 @description('Render and record outreach messages without sending them through ACS (e.g. before the sender number is bought).')
 param outreachDryRun bool = false
 
+@secure()
+@minLength(16)
+@description('The secret that keys the phone index (an HMAC of each number), kept in Key Vault. Generate it once (openssl rand -base64 32) and keep it: replacing it is a rotation (README, "Phone index key").')
+param phoneHintKey string
+
 var storageTables = [
   'members'
   'birthdays'
@@ -81,6 +89,7 @@ var storageTables = [
   'rewards'
   'phones'
   'audit'
+  'claims'
 ]
 var storageQueues = [
   'purchases'
@@ -207,6 +216,8 @@ resource purchasesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = if
     maxDeliveryCount: 5
     deadLetteringOnMessageExpiration: true
     lockDuration: 'PT1M'
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: duplicateDetectionWindow
   }
 }
 
@@ -245,6 +256,15 @@ resource acsSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   }
 }
 
+resource phoneKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: vault
+  name: 'loyalty-phone-key'
+  properties: {
+    value: phoneHintKey
+    contentType: 'HMAC key of the phone index'
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
@@ -262,7 +282,8 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
 resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
   name: functionAppName
   location: location
-  tags: tags
+  // azd (azure.yaml) finds the app to deploy the "api" service to by this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: {
     type: 'SystemAssigned'
@@ -293,6 +314,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'ACS_CONNECTION_STRING'
           value: '@Microsoft.KeyVault(SecretUri=${acsSecret.properties.secretUri})'
+        }
+        {
+          name: 'LOYALTY_PHONE_KEY'
+          value: '@Microsoft.KeyVault(SecretUri=${phoneKeySecret.properties.secretUri})'
         }
         {
           name: 'ACS_SMS_FROM'

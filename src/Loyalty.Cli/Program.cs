@@ -1,23 +1,20 @@
-using Loyalty.Cli;
 using Microsoft.Extensions.Configuration;
 
-var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancel.Cancel();
-};
+namespace Loyalty.Cli;
 
-return args is [EnqueuePurchaseCommand.Name, .. var rest]
-    ? await EnqueuePurchaseCommand.RunAsync(rest, configuration, TimeProvider.System, Console.Out, Console.Error, cancel.Token)
-    : Usage();
-
-static int Usage()
+internal static class Program
 {
-    Console.Error.WriteLine("Usage: loyalty <command> [options]");
-    Console.Error.WriteLine();
-    Console.Error.WriteLine("Commands:");
-    Console.Error.WriteLine($"  {EnqueuePurchaseCommand.Name}   put a purchase on the purchases Storage queue ({EnqueuePurchaseCommand.Name} --help)");
-    return 2;
+    private static async Task<int> Main(string[] args)
+    {
+        // Settings come from the environment, as the app reads them (AzureWebJobsStorage, ServiceBusConnection, ...).
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        return await LoyaltyCli.RunAsync(args, new CliContext(configuration, TimeProvider.System, Console.Out, Console.Error), cancel.Token);
+    }
 }

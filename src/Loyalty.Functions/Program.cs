@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Adjustments;
 using Loyalty.Functions.Health;
@@ -7,7 +9,6 @@ using Loyalty.Functions.Http;
 using Loyalty.Functions.Jobs;
 using Loyalty.Functions.Members;
 using Loyalty.Functions.Outreach;
-using System.Security.Cryptography;
 using Loyalty.Functions.Privacy;
 using Loyalty.Functions.Purchases;
 using Loyalty.Functions.Returns;
@@ -26,13 +27,19 @@ services.AddSingleton(sp => ProgramFile.Load(sp.GetRequiredService<IConfiguratio
 services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
 services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateTableServiceClient());
 services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateQueueServiceClient());
+services.AddSingleton(sp => PhoneKeySettings.Load(sp.GetRequiredService<IConfiguration>()));
 services.AddSingleton<MemberIndexes>();
+services.AddSingleton<Claims>();
+
+// Randomness is an input: jitter from a Random, voucher codes from a cryptographic source.
+services.AddSingleton(Random.Shared);
+services.AddSingleton(RandomNumberGenerator.Create());
+services.AddSingleton<VoucherCodes>();
+services.AddSingleton(sp => new Contention(sp.GetRequiredService<Random>()));
 services.AddSingleton<MemberStore>();
 services.AddSingleton<StorageSetup>();
 services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());
 
-services.AddSingleton(RandomNumberGenerator.Create());
-services.AddSingleton<VoucherCodes>();
 services.AddSingleton<PurchaseRecorder>();
 services.AddSingleton<NightlyJobs>();
 services.AddOutreach();
@@ -42,6 +49,7 @@ services.AddRewards().AddPrivacy();
 services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
 services.AddExceptionHandler<TransientFailures>();
+services.AddExceptionHandler<ClientFailures>();
 services.AddStorageHealthCheck();
 services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 {
@@ -56,6 +64,7 @@ app.UseLoyaltyTelemetry();
 // Fail at start, naming the setting, rather than on the first request.
 ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);
 app.Services.GetRequiredService<StorageAccount>();
+app.Services.GetRequiredService<PhoneKeys>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 if (!HandlerUrls.UnderFunctionsHost(app.Configuration))

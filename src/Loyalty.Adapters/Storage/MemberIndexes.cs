@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
@@ -8,11 +6,12 @@ using Loyalty.Domain.Members;
 
 namespace Loyalty.Adapters.Storage;
 
-/// <summary>The hint tables that let nightly jobs find the members who are due without scanning everyone.
-/// A hint is written before the member change that needs it commits, so a committed change always has its
-/// hint; a hint whose change did not commit, or that a later change made stale, is harmless: jobs re-read
-/// the member and drop hints that no longer hold.</summary>
-public sealed class MemberIndexes(TableServiceClient service)
+/// <summary>The hint tables that let nightly jobs find the members who are due without scanning everyone, and that
+/// find a member by phone. A hint is written before the member change that needs it commits, so a committed change
+/// always has its hint; a hint whose change did not commit, or that a later change made stale, is harmless: readers
+/// re-read the member and drop hints that no longer hold. Hints that lead to the person (phone, birthday) are also
+/// listed on the member row (<see cref="StoredMember.Hints"/>), so that erasure can delete every one of them.</summary>
+public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKeys)
 {
     private readonly TableClient birthdays = service.GetTableClient(Tables.Birthdays);
     private readonly TableClient lastPurchase = service.GetTableClient(Tables.LastPurchase);
@@ -26,21 +25,35 @@ public sealed class MemberIndexes(TableServiceClient service)
 
     public static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    /// <summary>The phone index's partition for an E.164 number: its SHA-256 in hex, so that the index does not list
-    /// phone numbers in the clear.</summary>
-    public static string PhoneKey(string e164) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(e164)));
+    /// <summary>The phone index's partitions an E.164 number may have hints in (see <see cref="PhoneKeys"/>).</summary>
+    public IEnumerable<string> PhonePartitions(string e164) => phoneKeys.All(e164);
 
-    /// <summary>Writes the hints that the change from the old state to the new one adds; usually none.</summary>
-    public Task AddHintsAsync(MemberId id, MemberProfile? oldProfile, Account? oldAccount, MemberProfile newProfile, Account newAccount, CancellationToken ct)
+    /// <summary>The personal hints (<c>table:partition</c>) the profile needs: its phone's and its birthday's.</summary>
+    public IReadOnlySet<string> PersonalHintsOf(MemberProfile profile)
     {
-        var writes = new List<Task>();
-        if (newProfile.Birthday is { } birthday && birthday.MonthDay != oldProfile?.Birthday?.MonthDay)
+        var hints = new HashSet<string>(StringComparer.Ordinal);
+        if (profile.Phone is { Length: > 0 } phone)
         {
-            writes.Add(Upsert(birthdays, birthday.MonthDay, id, ct));
+            hints.Add($"{Tables.Phones}:{phoneKeys.Current(phone)}");
         }
 
-        if (newAccount.LastPurchaseAt is { } last && DayOf(last) != (oldAccount?.LastPurchaseAt is { } old ? DayOf(old) : null))
+        if (profile.Birthday is { } birthday)
+        {
+            hints.Add($"{Tables.Birthdays}:{birthday.MonthDay}");
+        }
+
+        return hints;
+    }
+
+    /// <summary>Writes the hints that the change from the old state to the new one adds (usually none) and returns the
+    /// personal ones among them, which the change must record on the member row.</summary>
+    public async Task<IReadOnlySet<string>> AddHintsAsync(
+        MemberId id, StoredMember? old, MemberProfile newProfile, Account newAccount, CancellationToken ct)
+    {
+        var personal = PersonalHintsOf(newProfile).Where(h => old?.PersonalHints.Contains(h) != true).ToHashSet(StringComparer.Ordinal);
+        var writes = personal.Select(h => Upsert(h, id, ct)).ToList();
+        var oldAccount = old?.Account;
+        if (newAccount.LastPurchaseAt is { } last && DayOf(last) != (oldAccount?.LastPurchaseAt is { } previous ? DayOf(previous) : null))
         {
             writes.Add(Upsert(lastPurchase, DayKey(DayOf(last)), id, ct));
         }
@@ -56,13 +69,13 @@ public sealed class MemberIndexes(TableServiceClient service)
             writes.Add(Upsert(tierReview, DayKey(review), id, ct));
         }
 
-        if (newProfile.Phone is { Length: > 0 } phone && phone != oldProfile?.Phone)
-        {
-            writes.Add(Upsert(phones, PhoneKey(phone), id, ct));
-        }
-
-        return Task.WhenAll(writes);
+        await Task.WhenAll(writes);
+        return personal;
     }
+
+    /// <summary>Deletes personal hints (<c>table:partition</c>) of the member; those already gone are fine.</summary>
+    public Task RemovePersonalAsync(MemberId id, IEnumerable<string> hints, CancellationToken ct) =>
+        Task.WhenAll(hints.Select(Split).Select(h => Delete(service.GetTableClient(h.Table), h.Partition, id, ct)));
 
     /// <summary>The hints of a day-keyed index for every day up to and including <paramref name="day"/>: what a
     /// nightly job has to look at. Processed hints are removed, so this reads what is due, not the whole index.</summary>
@@ -114,32 +127,21 @@ public sealed class MemberIndexes(TableServiceClient service)
         }
     }
 
-    /// <summary>Deletes the hints that lead to an erased member's person (birthday, phone, last purchase, tier review),
-    /// so that no greeting, win-back or inbound SMS finds them any more. Lot-expiry hints stay: the erased member's
-    /// anonymised points still expire in the nightly job, which keeps the books right (it needs no personal data).
-    /// Hints left by earlier states are found by nobody but the job of their day, which re-reads the member and
-    /// drops them.</summary>
-    public Task RemoveHintsAsync(MemberId id, MemberProfile profile, Account account, CancellationToken ct)
+    /// <summary>Deletes the hints that lead to an erased member (the personal ones the row lists, and the last-purchase
+    /// and tier-review hints of the account), so that no greeting, win-back, inbound SMS or lookup finds them any more.
+    /// Lot-expiry hints stay: the erased member's anonymised points still expire in the nightly job, which keeps the
+    /// books right (it needs no personal data).</summary>
+    public Task RemoveHintsAsync(MemberId id, IEnumerable<string> personal, Account account, CancellationToken ct)
     {
-        var deletes = new List<Task>();
-        if (profile.Birthday is { } birthday)
-        {
-            deletes.Add(birthdays.DeleteEntityAsync(birthday.MonthDay, id.Value, cancellationToken: ct));
-        }
-
+        var deletes = new List<Task> { RemovePersonalAsync(id, personal, ct) };
         if (account.LastPurchaseAt is { } last)
         {
-            deletes.Add(lastPurchase.DeleteEntityAsync(DayKey(DayOf(last)), id.Value, cancellationToken: ct));
-        }
-
-        if (profile.Phone is { } phone)
-        {
-            deletes.Add(phones.DeleteEntityAsync(PhoneKey(phone), id.Value, cancellationToken: ct));
+            deletes.Add(Delete(lastPurchase, DayKey(DayOf(last)), id, ct));
         }
 
         if (account.TierReviewOn is { } review)
         {
-            deletes.Add(tierReview.DeleteEntityAsync(DayKey(review), id.Value, cancellationToken: ct));
+            deletes.Add(Delete(tierReview, DayKey(review), id, ct));
         }
 
         return Task.WhenAll(deletes);
@@ -161,6 +163,30 @@ public sealed class MemberIndexes(TableServiceClient service)
 
     private static Task Upsert(TableClient table, string partition, MemberId id, CancellationToken ct) =>
         table.UpsertEntityAsync(new TableEntity(partition, id.Value), TableUpdateMode.Replace, ct);
+
+    private Task Upsert(string hint, MemberId id, CancellationToken ct)
+    {
+        var (table, partition) = Split(hint);
+        return Upsert(service.GetTableClient(table), partition, id, ct);
+    }
+
+    // "phones:<key>" → (phones, <key>).
+    private static (string Table, string Partition) Split(string hint)
+    {
+        var colon = hint.IndexOf(':', StringComparison.Ordinal);
+        return (hint[..colon], hint[(colon + 1)..]);
+    }
+
+    private static async Task Delete(TableClient table, string partition, MemberId id, CancellationToken ct)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partition, id.Value, cancellationToken: ct);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+        }
+    }
 }
 
 /// <summary>A row of a hint table, as read: when it was last written, and the outreach planners' mark, if any.</summary>

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
+using Loyalty.Domain.Operations;
 
 namespace Loyalty.Adapters.Storage;
 
@@ -13,6 +16,8 @@ internal static class MemberRows
     public const string MemberRowKey = "member";
     public const string EntryPrefix = "entry|";
     public const string OperationPrefix = "op|";
+
+    public static string OperationRowKey(OperationKey key) => $"{OperationPrefix}{key.Kind}|{key.Id.Value}";
 
     /// <summary>Ledger rows sort newest first: the row key is the inverted sequence number.</summary>
     public static string EntryRowKey(long seq) => EntryPrefix + (long.MaxValue - seq).ToString("D19", CultureInfo.InvariantCulture);
@@ -41,39 +46,46 @@ internal static class MemberRows
             Debt = new Points(row.GetInt64("Debt") ?? 0),
             Months = Pairs(row.GetString("Months")).ToImmutableSortedDictionary(p => MonthKey.Parse(p.Key), p => ParseActivity(p.Value)),
             TierReviewOn = row.GetString("TierReviewOn") is { } review ? ParseDay(review) : null,
-            Grants = Pairs(row.GetString("Grants")).ToImmutableSortedDictionary(p => p.Key, p => ParseDay(p.Value), StringComparer.Ordinal),
+            Owed = new Points(row.GetInt64("Owed") ?? 0),
+            Grants = FromJson<ImmutableList<Grant>>(row.GetString("Grants")) ?? [],
+            Vouchers = FromJson<ImmutableList<Voucher>>(row.GetString("Vouchers")) ?? [],
         };
-        return new StoredMember(MemberId.Parse(row.PartitionKey), profile, account, row.ETag, row.GetDateTimeOffset("ErasedAt"));
+        var hints = (row.GetString("Hints") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        return new StoredMember(MemberId.Parse(row.PartitionKey), profile, account, row.ETag, row.GetDateTimeOffset("ErasedAt"), hints);
     }
 
-    public static TableEntity ToRow(StoredMember m, DateTimeOffset updatedAt) => ToRow(m.Id, m.Profile, m.Account, updatedAt, m.ErasedAt);
+    public static TableEntity ToRow(StoredMember m, DateTimeOffset updatedAt) => ToRow(m.Id, m.Profile, m.Account, updatedAt, m.ErasedAt, m.PersonalHints);
 
-    public static TableEntity ToRow(MemberId id, MemberProfile profile, Account account, DateTimeOffset updatedAt, DateTimeOffset? erasedAt = null) => new(id.Value, MemberRowKey)
-    {
-        ["ErasedAt"] = erasedAt,
-        ["FirstName"] = profile.FirstName,
-        ["Phone"] = profile.Phone,
-        ["Birthday"] = profile.Birthday?.ToString(),
-        ["Locale"] = profile.Locale,
-        ["TimeZone"] = profile.TimeZone,
-        ["SmsOptIn"] = profile.SmsOptIn,
-        ["ReferredBy"] = profile.ReferredBy?.Value,
-        ["EnrolledAt"] = account.EnrolledAt,
-        ["UpdatedAt"] = updatedAt,
-        ["Lifetime"] = account.Lifetime.Value,
-        ["Tier"] = account.Tier,
-        ["LastPurchaseAt"] = account.LastPurchaseAt,
-        ["PurchaseCount"] = account.PurchaseCount,
-        ["LastSeq"] = account.LastSeq,
-        ["Lots"] = FormatLots(account.Lots),
-        ["Debt"] = account.Debt.Value,
-        ["Months"] = Join(account.Months.Select(m => (m.Key.ToString(), $"{Inv(m.Value.Spend)}/{Inv(m.Value.Points)}"))),
-        ["TierReviewOn"] = account.TierReviewOn is { } review ? Day(review) : null,
-        ["Grants"] = Join(account.Grants.Select(g => (g.Key, Day(g.Value)))),
+    private static TableEntity ToRow(MemberId id, MemberProfile profile, Account account, DateTimeOffset updatedAt, DateTimeOffset? erasedAt, IReadOnlySet<string> hints) =>
+        new(id.Value, MemberRowKey)
+        {
+            ["ErasedAt"] = erasedAt,
+            ["Hints"] = string.Join(';', hints.Order(StringComparer.Ordinal)),
+            ["FirstName"] = profile.FirstName,
+            ["Phone"] = profile.Phone,
+            ["Birthday"] = profile.Birthday?.ToString(),
+            ["Locale"] = profile.Locale,
+            ["TimeZone"] = profile.TimeZone,
+            ["SmsOptIn"] = profile.SmsOptIn,
+            ["ReferredBy"] = profile.ReferredBy?.Value,
+            ["EnrolledAt"] = account.EnrolledAt,
+            ["UpdatedAt"] = updatedAt,
+            ["Lifetime"] = account.Lifetime.Value,
+            ["Tier"] = account.Tier,
+            ["LastPurchaseAt"] = account.LastPurchaseAt,
+            ["PurchaseCount"] = account.PurchaseCount,
+            ["LastSeq"] = account.LastSeq,
+            ["Lots"] = FormatLots(account.Lots),
+            ["Debt"] = account.Debt.Value,
+            ["Months"] = Join(account.Months.Select(m => (m.Key.ToString(), $"{Inv(m.Value.Spend)}/{Inv(m.Value.Points)}"))),
+            ["TierReviewOn"] = account.TierReviewOn is { } review ? Day(review) : null,
+            ["Owed"] = account.Owed.Value,
+            ["Grants"] = account.Grants.IsEmpty ? null : JsonSerializer.Serialize(account.Grants, Json),
+            ["Vouchers"] = account.Vouchers.IsEmpty ? null : JsonSerializer.Serialize(account.Vouchers, Json),
 
-        // Derived, for people reading the table in Storage Explorer; never read back.
-        ["Balance"] = account.Balance.Value,
-    };
+            // Derived, for people reading the table in Storage Explorer; never read back.
+            ["Balance"] = account.Balance.Value,
+        };
 
     public static TableEntity ToRow(MemberId id, LedgerEntry e) => new(id.Value, EntryRowKey(e.Seq))
     {
@@ -97,7 +109,11 @@ internal static class MemberRows
         row.GetString("Reference") ?? "",
         row.GetString("Note"));
 
-    // Lots, months and grants sit in the member row as "key=value;key=value" lists ("2027-11-24=150;never=20"),
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
+
+    private static T? FromJson<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, Json);
+
+    // Lots and months sit in the member row as "key=value;key=value" lists ("2027-11-24=150;never=20"),
     // so a debit that touches any number of lots is still one row replaced in the transaction (a transaction
     // holds at most 100 rows), and the whole account is read in one request.
     private static string FormatLots(IEnumerable<Lot> lots) =>

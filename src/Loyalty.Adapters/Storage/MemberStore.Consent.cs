@@ -38,8 +38,7 @@ public sealed partial class MemberStore
         }
 
         var rowKey = $"{ConsentPrefix}{requestedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}|{sourceId}";
-        using var turn = await TakeTurnAsync(id, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        return await contention.RunAsync<ConsentOutcome>(id.Value, async _ =>
         {
             var member = await GetAsync(id, ct);
             if (member is null)
@@ -83,9 +82,8 @@ public sealed partial class MemberStore
             catch (TableTransactionFailedException e) when (e.Status == 412)
             {
                 // The member changed since we read them: read again.
+                return Attempt<ConsentOutcome>.Retry;
             }
-        }
-
-        throw new ConcurrencyExhaustedException(id, MaxAttempts);
+        }, ct);
     }
 }

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
+using Loyalty.Domain.Operations;
 
 namespace Loyalty.Adapters.Storage;
 
@@ -70,31 +71,71 @@ public sealed partial class MemberStore
         return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, other);
     }
 
-    /// <summary>Erases the member's personal data: the profile is reset to defaults (no name, phone, birthday or referrer;
-    /// <c>en</c>, <c>UTC</c>, not opted in), <see cref="StoredMember.ErasedAt"/> is set, and the index hints that would
-    /// lead a nightly job to them are deleted. The account and the ledger stay, anonymised, for accounting. Idempotent: on
-    /// an erased member it deletes the hints again and changes nothing else. Null when there is no such member.</summary>
+    /// <summary>Creates the member or replaces their profile with <paramref name="profile"/> (erasure stays final).</summary>
+    public Task<ProfileSave> SaveProfileAsync(MemberId id, MemberProfile profile, CancellationToken ct) =>
+        SaveProfileAsync(id, current => current is { IsErased: true } ? new MemberErased() : ProfileDecision.Store(profile), ct);
+
+    /// <summary>Creates the member or replaces their profile: <paramref name="decide"/> sees the member as stored (null
+    /// when new) on every attempt and returns the profile to store, or a refusal. The personal hints an attempt writes are
+    /// recorded on the member row when it commits; those of attempts that did not commit (the member was erased
+    /// meanwhile, or changed) are deleted again, and so are the member's previous phone and birthday hints.</summary>
+    public async Task<ProfileSave> SaveProfileAsync(MemberId id, Func<StoredMember?, ProfileDecision> decide, CancellationToken ct)
+    {
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var save = await contention.RunAsync(id.Value, async _ =>
+        {
+            var now = time.GetUtcNow();
+            var current = await GetAsync(id, ct);
+            var decision = decide(current);
+            if (decision.Profile is not { } profile)
+            {
+                return new ProfileSave(false, current, decision.Refusal);
+            }
+
+            var account = current?.Account ?? new Account { EnrolledAt = now };
+            written.UnionWith(await indexes.AddHintsAsync(id, current, profile, account, ct));
+            var hints = Union(current?.PersonalHints ?? new HashSet<string>(), indexes.PersonalHintsOf(profile));
+            var saved = new StoredMember(id, profile, account, default, null, hints);
+            try
+            {
+                var row = MemberRows.ToRow(saved, now);
+                var response = current is null
+                    ? await Table.AddEntityAsync(row, ct)
+                    : await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, ct);
+                return new ProfileSave(current is null, saved with { ETag = response.Headers.ETag ?? default }, null);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Someone else created or changed the member since we read it: read again.
+                return Attempt<ProfileSave>.Retry;
+            }
+        }, ct);
+
+        var needed = save.Member is { IsErased: false } m ? indexes.PersonalHintsOf(m.Profile) : new HashSet<string>();
+        await indexes.RemovePersonalAsync(id, (save.Member?.PersonalHints ?? written).Union(written).Where(h => !needed.Contains(h)), ct);
+        return save;
+    }
+
+    /// <summary>Erases the member's personal data (<see cref="Profiles.Erase"/>) and then every hint that leads to the
+    /// person: the row keeps the list of those hints until they are all deleted, so a repeated request completes an
+    /// erasure that stopped part-way. A profile change racing the erasure either commits first (its hints are on the
+    /// list) or fails on the ETag and deletes its own. Idempotent; null when there is no such member.</summary>
     public async Task<Erasure?> EraseAsync(MemberId id, CancellationToken ct)
     {
-        using var turn = await TakeTurnAsync(id, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        var erasure = await contention.RunAsync(id.Value, async _ =>
         {
-            var current = await GetAsync(id, ct);
-            if (current is null)
+            if (await GetAsync(id, ct) is not { } current)
             {
                 return null;
             }
 
-            // Hints go first, while the birthday is still known. A change that lands in between adds its hints before it
-            // commits, so it fails the ETag below and its hints are deleted on the next round.
-            await indexes.RemoveHintsAsync(id, current.Profile, current.Account, ct);
             if (current.IsErased)
             {
                 return new Erasure(current, ErasedNow: false);
             }
 
             var now = time.GetUtcNow();
-            var erased = current with { Profile = new MemberProfile(), ErasedAt = now };
+            var erased = (StoredMember)Profiles.Erase(current, now) with { Hints = Union(current.PersonalHints, indexes.PersonalHintsOf(current.Profile)) };
             try
             {
                 var response = await Table.UpdateEntityAsync(MemberRows.ToRow(erased, now), current.ETag, TableUpdateMode.Replace, ct);
@@ -103,10 +144,36 @@ public sealed partial class MemberStore
             catch (RequestFailedException e) when (e.Status == 412)
             {
                 // The member changed since we read them (a purchase committed): read again.
+                return Attempt<Erasure?>.Retry;
             }
+        }, ct);
+
+        if (erasure is null)
+        {
+            return null;
         }
 
-        throw new ConcurrencyExhaustedException(id, MaxAttempts);
+        await indexes.RemoveHintsAsync(id, erasure.Member.PersonalHints, erasure.Member.Account, ct);
+        var cleared = await contention.RunAsync(id.Value, async _ =>
+        {
+            var current = (await GetAsync(id, ct))!;
+            if (current.PersonalHints.Count == 0)
+            {
+                return current;
+            }
+
+            try
+            {
+                var row = new TableEntity(id.Value, MemberRows.MemberRowKey) { ["Hints"] = "" };
+                var response = await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct);
+                return current with { Hints = new HashSet<string>(), ETag = response.Headers.ETag ?? default };
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                return Attempt<StoredMember>.Retry;
+            }
+        }, ct);
+        return erasure with { Member = cleared };
     }
 
     // "op|{kind}|{id}": kinds and ids never contain '|'.

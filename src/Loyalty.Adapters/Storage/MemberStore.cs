@@ -1,33 +1,32 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
-using Loyalty.Domain.Members;
+using Loyalty.Domain.Operations;
+using Loyalty.Domain.Program;
 
 namespace Loyalty.Adapters.Storage;
 
-/// <summary>A member's partition in the members table: the member row (profile and account), the ledger rows
-/// and the operation rows. Every change is read–decide–commit: one transaction that adds the operation row
-/// and the ledger entries and replaces the member row under its ETag, retried when another writer got there first.</summary>
-public sealed partial class MemberStore(TableServiceClient service, MemberIndexes indexes, TimeProvider time)
+/// <summary>A member's partition in the members table: the member row (profile and account), the ledger rows and the
+/// operation rows. The domain decides every operation (<see cref="MemberOperation{TResult}"/>); this class only runs
+/// the one read–decide–commit loop for all of them: read the member (and the operation it refers to), decide, then
+/// one transaction that adds the operation row and the ledger entries and replaces the member row under its ETag,
+/// decided again when another writer got there first.</summary>
+public sealed partial class MemberStore(
+    TableServiceClient service, MemberIndexes indexes, Claims claims, Contention contention, ProgramDefinition program, VoucherCodes codes, TimeProvider time)
 {
-    /// <summary>The rejection of any operation on an erased member.</summary>
-    public const string MemberErased = "member-erased";
+    /// <summary>A transaction holds at most 100 operations; a posting that would not fit is a bug in the rules.</summary>
+    private const int MaxTransaction = 100;
 
-    // Writers in this process take turns (the stripes below), so a lost ETag race means another instance wrote.
-    // The loser waits a random few milliseconds before reading again: without it, a loser can keep losing to an
-    // instance that has a queue of writes for the same member. 30 attempts outlast such a burst by far.
-    private const int MaxAttempts = 30;
-
-    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
-
-    // Writers to one member in this process take turns instead of racing for the ETag; writers in other
-    // instances still meet the ETag check. Striped so that there is nothing to clean up.
-    private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private static readonly JsonSerializerOptions Json = StoredOperation.Json;
 
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
+
+    /// <summary>A store with its own helpers, for tools that run outside the app (the CLI, benchmarks, tests).</summary>
+    public static MemberStore Create(TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null) =>
+        new(tables, new MemberIndexes(tables, phoneKeys), new Claims(tables), new Contention(jitter ?? Random.Shared), program,
+            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), time);
 
     public async Task<StoredMember?> GetAsync(MemberId id, CancellationToken ct)
     {
@@ -35,156 +34,87 @@ public sealed partial class MemberStore(TableServiceClient service, MemberIndexe
         return row.HasValue ? MemberRows.ToMember(row.Value!) : null;
     }
 
-    /// <summary>Creates the member or replaces their profile with <paramref name="profile"/>.</summary>
-    public Task<ProfileSave> SaveProfileAsync(MemberId id, MemberProfile profile, CancellationToken ct) =>
-        SaveProfileAsync(id, _ => ProfileDecision.Store(profile), ct);
-
-    /// <summary>Creates the member or replaces their profile: <paramref name="decide"/> sees the member as stored
-    /// (null when new) on every attempt and returns the profile to store, or a refusal. An erased member is refused
-    /// with <see cref="MemberErased"/> without asking: erasure is final.</summary>
-    public async Task<ProfileSave> SaveProfileAsync(MemberId id, Func<StoredMember?, ProfileDecision> decide, CancellationToken ct)
+    /// <summary>Runs an operation: decides it on the member as stored and commits what it decided, once. A replay
+    /// (same key, same fingerprint) returns the first result unchanged; the same key with another fingerprint, or an
+    /// id unique in the program that another member holds, is a conflict. Erased members refuse every operation that
+    /// does not allow them.</summary>
+    public Task<OperationResult<T>> RunAsync<T>(MemberOperation<T> operation, CancellationToken ct)
     {
-        using var turn = await TakeTurnAsync(id, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        var claimed = !operation.ClaimsId;
+        return contention.RunAsync(operation.MemberId.Value, async _ =>
         {
-            var now = time.GetUtcNow();
-            var current = await GetAsync(id, ct);
-            var decision = current is { IsErased: true } ? ProfileDecision.Refuse(MemberErased) : decide(current);
-            if (decision.Profile is not { } profile)
-            {
-                return new ProfileSave(false, current, decision.Refusal);
-            }
-
-            var account = current?.Account ?? new Account { EnrolledAt = now };
-            await indexes.AddHintsAsync(id, current?.Profile, current?.Account, profile, account, ct);
-            var row = MemberRows.ToRow(id, profile, account, now);
-            try
-            {
-                var response = current is null
-                    ? await Table.AddEntityAsync(row, ct)
-                    : await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, ct);
-                return new ProfileSave(current is null, new StoredMember(id, profile, account, response.Headers.ETag ?? default), null);
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                // Someone else created or changed the member since we read it: read again.
-                await BackOffAsync(attempt, ct);
-            }
-        }
-
-        throw new ConcurrencyExhaustedException(id, MaxAttempts);
-    }
-
-    /// <summary>Runs an idempotent operation on a member: <paramref name="decide"/> sees the member as stored and
-    /// returns the posting to commit; the result is stored with the operation row so that a replay with the
-    /// same <paramref name="requestHash"/> returns it unchanged, and a different request under the same key
-    /// is a conflict. Erased members refuse every operation (<c>member-erased</c>) unless <paramref name="allowErased"/>.</summary>
-    public Task<OperationResult<T>> ExecuteAsync<T>(
-        MemberId id, OperationKey key, string requestHash, Func<StoredMember, Decision<T>> decide, CancellationToken ct, bool allowErased = false) =>
-        ExecuteAsync<T>(id, key, requestHash, related: null, (member, _) => decide(member), ct, allowErased);
-
-    /// <summary>As the other overload, with a related operation of the same member (the purchase a return returns,
-    /// the redemption a cancellation cancels) read on every attempt and given to <paramref name="decide"/>; the
-    /// decision may replace its details in the same transaction, under its ETag, so that two returns of one
-    /// purchase cannot both see the same returnable amount.</summary>
-    public async Task<OperationResult<T>> ExecuteAsync<T>(
-        MemberId id,
-        OperationKey key,
-        string requestHash,
-        OperationKey? related,
-        Func<StoredMember, StoredOperation?, Decision<T>> decide,
-        CancellationToken ct,
-        bool allowErased = false)
-    {
-        using var turn = await TakeTurnAsync(id, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
-        {
+            var id = operation.MemberId;
             var memberRead = GetAsync(id, ct);
-            var relatedRead = related is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
+            var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
             var member = await memberRead;
-            var relatedOp = await relatedRead;
+            var related = await relatedRead;
             if (member is null)
             {
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
             }
 
-            if (related is not null && relatedOp is null)
+            if (operation.RelatedKey is not null && related is null)
             {
-                return await ReplayAsync<T>(id, key, requestHash, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound);
+                return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound, Member: member);
             }
 
-            var decision = member.IsErased && !allowErased ? Decision<T>.Reject(MemberErased) : decide(member, relatedOp);
-            if (decision.Rejection is not null)
+            var context = new OperationContext(program, time.GetUtcNow(), codes.Next);
+            var outcome = member.IsErased && !operation.AllowsErased ? new MemberErased() : Decide(operation, member, related, context);
+            if (outcome.Refusal is { } refusal)
             {
-                // A rejected request may have been done before (e.g. a redemption that spent the points).
-                return await ReplayAsync<T>(id, key, requestHash, ct) ?? new OperationResult<T>(OperationStatus.Rejected, Rejection: decision.Rejection);
+                // A refused request may have been done before (a redemption that spent the points it now lacks).
+                return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
             }
 
-            var posting = decision.Posting!;
-            await indexes.AddHintsAsync(id, member.Profile, member.Account, member.Profile, posting.Account, ct);
-            var actions = new List<TableTransactionAction>
+            if (!claimed)
             {
-                new(TableTransactionActionType.Add, OperationRow(id, key, requestHash, decision, posting)),
-            };
-            actions.AddRange(posting.Entries.Select(e => new TableTransactionAction(TableTransactionActionType.Add, MemberRows.ToRow(id, e))));
-            if (decision.RelatedDetails is { } details)
-            {
-                var update = new TableEntity(id.Value, relatedOp!.Key.RowKey) { ["Details"] = Serialize(details) };
-                actions.Add(new(TableTransactionActionType.UpdateMerge, update, relatedOp.ETag));
+                if (!await claims.ClaimAsync(operation.Key, id, context.Now, ct))
+                {
+                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
+                }
+
+                claimed = true;
             }
 
-            actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(member with { Account = posting.Account }, posting.RecordedAt), member.ETag));
+            var posting = outcome.Posting!;
+            var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
+            var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints) };
             try
             {
-                await Table.SubmitTransactionAsync(actions, ct);
-                return new OperationResult<T>(OperationStatus.Created, decision.Result);
+                await Table.SubmitTransactionAsync(Actions(operation, outcome, posting, member, after, related), ct);
+                return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record);
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
             {
-                return await ReplayAsync<T>(id, key, requestHash, ct)
+                return await ReplayAsync(operation, member, ct)
                     ?? throw new InvalidOperationException("The operation row conflicted but cannot be read.", e);
             }
             catch (TableTransactionFailedException e) when (e.Status == 412 || (e.Status == 409 && e.FailedTransactionActionIndex > 0))
             {
-                // The member changed since we read it: another writer committed first (the service reports either
-                // the member row's ETag or the ledger row it added under the same sequence number). Decide again.
-                await BackOffAsync(attempt, ct);
+                // The member changed since we read it: another writer committed first (the service reports either the
+                // member row's ETag or the ledger row it added under the same sequence number). Decide again.
+                return Attempt<OperationResult<T>>.Retry;
             }
-        }
+        }, ct);
+    }
 
-        throw new ConcurrencyExhaustedException(id, MaxAttempts);
+    // Points are checked arithmetic: a total that no longer fits is refused with its reason, never an error.
+    private static Outcome<T> Decide<T>(MemberOperation<T> operation, StoredMember member, StoredOperation? related, OperationContext context)
+    {
+        try
+        {
+            return operation.Decide(member, related?.Record(operation.RelatedRecordType!), context);
+        }
+        catch (OverflowException)
+        {
+            return new PointsOutOfRange();
+        }
     }
 
     public async Task<StoredOperation?> GetOperationAsync(MemberId id, OperationKey key, CancellationToken ct)
     {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(id.Value, key.RowKey, cancellationToken: ct);
-        if (!row.HasValue)
-        {
-            return null;
-        }
-
-        return ToOperation(key, row.Value!);
-    }
-
-    private static StoredOperation ToOperation(OperationKey key, TableEntity r)
-    {
-        var entries = (r.GetString("Entries") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        return new StoredOperation(key, r.GetString("Hash") ?? "", r.GetString("Result") ?? "null", r.GetString("Details"), entries, r.ETag);
-    }
-
-    /// <summary>Every operation row of the member (their idempotency keys and the entries each produced).</summary>
-    public async Task<IReadOnlyList<StoredOperation>> GetOperationsAsync(MemberId id, CancellationToken ct)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey ge {MemberRows.OperationPrefix} and RowKey lt {"op}"}");
-        var operations = new List<StoredOperation>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-        {
-            var parts = row.RowKey.Split('|', 3);
-            operations.Add(ToOperation(new OperationKey(parts[1], OperationId.Parse(parts[2])), row));
-        }
-
-        return operations;
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(id.Value, MemberRows.OperationRowKey(key), cancellationToken: ct);
+        return row.HasValue ? ToOperation(key, row.Value!) : null;
     }
 
     /// <summary>A page of the ledger, newest first: at most <paramref name="limit"/> entries older than
@@ -209,44 +139,62 @@ public sealed partial class MemberStore(TableServiceClient service, MemberIndexe
         return (entries, entries.Count == limit && entries[^1].Seq > 1 ? entries[^1].Seq : null);
     }
 
-    private async Task<OperationResult<T>?> ReplayAsync<T>(MemberId id, OperationKey key, string requestHash, CancellationToken ct)
+    private List<TableTransactionAction> Actions<T>(
+        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related)
     {
-        var op = await GetOperationAsync(id, key, ct);
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, OperationRow(operation, outcome, posting)),
+        };
+        actions.AddRange(posting.Entries.Select(e => new TableTransactionAction(TableTransactionActionType.Add, MemberRows.ToRow(member.Id, e))));
+        if (outcome.RelatedRecord is { } record)
+        {
+            var update = new TableEntity(member.Id.Value, MemberRows.OperationRowKey(related!.Key)) { ["Details"] = Serialize(record) };
+            actions.Add(new(TableTransactionActionType.UpdateMerge, update, related.ETag));
+        }
+
+        actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(after, posting.RecordedAt), member.ETag));
+        if (actions.Count > MaxTransaction)
+        {
+            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries, more than one transaction holds.");
+        }
+
+        return actions;
+    }
+
+    private async Task<OperationResult<T>?> ReplayAsync<T>(MemberOperation<T> operation, StoredMember member, CancellationToken ct)
+    {
+        var op = await GetOperationAsync(operation.MemberId, operation.Key, ct);
         if (op is null)
         {
             return null;
         }
 
-        return op.RequestHash == requestHash
-            ? new OperationResult<T>(OperationStatus.Replayed, JsonSerializer.Deserialize<T>(op.ResultJson, Json), Stored: op)
-            : new OperationResult<T>(OperationStatus.Conflict);
+        return op.RequestHash == operation.Fingerprint
+            ? new OperationResult<T>(OperationStatus.Replayed, op.Result<T>(), Member: member, Stored: op)
+            : new OperationResult<T>(OperationStatus.Conflict, Member: member);
     }
 
-    private static TableEntity OperationRow<T>(MemberId id, OperationKey key, string requestHash, Decision<T> decision, Posting posting) =>
-        new(id.Value, key.RowKey)
+    private static TableEntity OperationRow<T>(MemberOperation<T> operation, Outcome<T> outcome, Posting posting) =>
+        new(operation.MemberId.Value, MemberRows.OperationRowKey(operation.Key))
         {
-            ["Kind"] = key.Kind,
-            ["Hash"] = requestHash,
-            ["Result"] = JsonSerializer.Serialize(decision.Result, Json),
-            ["Details"] = decision.Details is null ? null : Serialize(decision.Details),
+            ["Kind"] = operation.Key.Kind,
+            ["Hash"] = operation.Fingerprint,
+            ["Result"] = JsonSerializer.Serialize(outcome.Result, Json),
+            ["Details"] = outcome.Record is { } record ? Serialize(record) : null,
             ["Entries"] = string.Join(',', posting.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture))),
             ["RecordedAt"] = posting.RecordedAt,
         };
 
-    private static Task BackOffAsync(int attempt, CancellationToken ct) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(50, 5 * attempt) + 1)), ct);
+    private static StoredOperation ToOperation(OperationKey key, TableEntity r)
+    {
+        var entries = (r.GetString("Entries") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        return new StoredOperation(key, r.GetString("Hash") ?? "", r.GetString("Result") ?? "null", r.GetString("Details"), entries, r.ETag);
+    }
+
+    private static IReadOnlySet<string> Union(IReadOnlySet<string> a, IReadOnlySet<string> b) =>
+        b.Count == 0 ? a : a.Union(b).ToHashSet(StringComparer.Ordinal);
 
     private static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Json);
-
-    private async Task<IDisposable> TakeTurnAsync(MemberId id, CancellationToken ct)
-    {
-        var stripe = stripes[unchecked((uint)StringComparer.Ordinal.GetHashCode(id.Value)) % stripes.Length];
-        await stripe.WaitAsync(ct);
-        return new Turn(stripe);
-    }
-
-    private sealed class Turn(SemaphoreSlim stripe) : IDisposable
-    {
-        public void Dispose() => stripe.Release();
-    }
 }

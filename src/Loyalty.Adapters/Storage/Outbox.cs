@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -6,66 +5,6 @@ using Loyalty.Domain;
 using Loyalty.Domain.Outreach;
 
 namespace Loyalty.Adapters.Storage;
-
-/// <summary>One outreach message: a member, a campaign and the period it is for (a year for birthdays, the expiry day
-/// for expiry warnings, the last-purchase day for win-back). At most one message exists per key.</summary>
-public readonly record struct OutboxKey(MemberId Member, Campaign Campaign, string Period)
-{
-    /// <summary>The row key in the member's partition: <c>outbox|{campaign}|{period}</c>.</summary>
-    public string RowKey => $"{Outbox.RowPrefix}{Campaign.Name()}|{Period}";
-
-    /// <summary>What the SMS carries as its ACS tag, echoed by delivery reports: <c>{memberId}|{campaign}|{period}</c>.</summary>
-    public string Tag => $"{Member.Value}|{Campaign.Name()}|{Period}";
-
-    public static bool TryCreate(string? memberId, string? campaign, string? period, out OutboxKey key)
-    {
-        key = default;
-        if (!MemberId.TryParse(memberId, out var member) || !CampaignNames.TryParse(campaign, out var c) || !ValidPeriod(c, period))
-        {
-            return false;
-        }
-
-        key = new OutboxKey(member, c, period);
-        return true;
-    }
-
-    public static bool TryParseTag(string? tag, out OutboxKey key)
-    {
-        var parts = tag?.Split('|') ?? [];
-        key = default;
-        return parts.Length == 3 && TryCreate(parts[0], parts[1], parts[2], out key);
-    }
-
-    private static bool ValidPeriod(Campaign campaign, [NotNullWhen(true)] string? period) => campaign == Campaign.Birthday
-        ? OutreachRules.TryParsePeriodYear(period, out _)
-        : OutreachRules.TryParsePeriodDay(period, out _);
-
-    public override string ToString() => Tag;
-}
-
-/// <summary>Where an outreach message stands. <see cref="Sent"/>, <see cref="Skipped"/>, <see cref="Failed"/> and
-/// <see cref="Unconfirmed"/> are final: nothing is ever sent for the row again.</summary>
-public static class OutboxStatus
-{
-    /// <summary>Waiting for its sending window (a send job is on the queue).</summary>
-    public const string Planned = "planned";
-
-    /// <summary>The day's slot is taken and ACS has been (or is being) called with the row's repeatability id; a retry
-    /// reuses it, so it cannot send twice.</summary>
-    public const string Sending = "sending";
-
-    public const string Sent = "sent";
-
-    public const string Skipped = "skipped";
-
-    /// <summary>ACS refused the message for good (invalid number, blocked, …).</summary>
-    public const string Failed = "failed";
-
-    /// <summary>ACS no longer knew the repeatability id, so whether an earlier attempt went out is unknown: not resent.</summary>
-    public const string Unconfirmed = "unconfirmed";
-
-    public static bool IsFinal(string status) => status is Sent or Skipped or Failed or Unconfirmed;
-}
 
 /// <summary>An outbox row: a planned message and what became of it. It holds no phone number and no message text
 /// (the text is rendered at send time), only the numbers the text shows (<see cref="Points"/>,
@@ -113,10 +52,16 @@ public sealed record OutboxRow
     public DateTimeOffset? DeliveredAt { get; init; }
 
     public ETag ETag { get; init; }
+
+    /// <summary>This row moved to <paramref name="status"/> (only as <see cref="MessageStatus"/> allows), with the reason.</summary>
+    public OutboxRow MoveTo(string status, string? reason) => this with { Status = MessageStatus.Move(Status, status), Reason = reason };
+
+    /// <summary>What a send decision looks at.</summary>
+    public MessageState State => new(Key, Status, PlannedFor);
 }
 
 /// <summary>A day's marketing-SMS slot of a member (local day): taken in the same transaction that moves an outbox row
-/// to <see cref="OutboxStatus.Sending"/>, so that two messages can never go out on one day.</summary>
+/// to <see cref="MessageStatus.Sending"/>, so that two messages can never go out on one day.</summary>
 public sealed record SendSlot(DateOnly Day, string? Campaign, string? Period);
 
 /// <summary>What the sender needs to decide, read in one query of the member's partition: the member, their outbox
@@ -152,7 +97,7 @@ public sealed class Outbox(TableServiceClient service)
 
     public async Task<OutboxRow?> GetAsync(OutboxKey key, CancellationToken ct)
     {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(key.Member.Value, key.RowKey, cancellationToken: ct);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(key.Member.Value, RowKeyOf(key), cancellationToken: ct);
         return row.HasValue && ToRow(row.Value!) is { } r ? r : null;
     }
 
@@ -242,12 +187,13 @@ public sealed class Outbox(TableServiceClient service)
         }
     }
 
-    /// <summary>Writes the outcome of a send. Unconditional: only a holder of the row in <see cref="OutboxStatus.Sending"/>
+    /// <summary>Writes the outcome of a send. Unconditional: only a holder of the row in <see cref="MessageStatus.Sending"/>
     /// writes it, every such holder sent with the same repeatability id and got the same answer, and a merge leaves the
     /// delivery status that a report may have written first.</summary>
     public async Task RecordOutcomeAsync(OutboxKey key, string status, int attempts, string? messageId, DateTimeOffset? sentAt, string? reason, CancellationToken ct)
     {
-        var row = new TableEntity(key.Member.Value, key.RowKey)
+        MessageStatus.Move(MessageStatus.Sending, status);
+        var row = new TableEntity(key.Member.Value, RowKeyOf(key))
         {
             ["Status"] = status,
             ["Attempts"] = attempts,
@@ -272,7 +218,7 @@ public sealed class Outbox(TableServiceClient service)
     /// <summary>Records a delivery report on the row; false when there is no such row.</summary>
     public async Task<bool> RecordDeliveryAsync(OutboxKey key, string? status, string? details, DateTimeOffset? at, CancellationToken ct)
     {
-        var row = new TableEntity(key.Member.Value, key.RowKey)
+        var row = new TableEntity(key.Member.Value, RowKeyOf(key))
         {
             ["DeliveryStatus"] = status,
             ["DeliveryStatusDetails"] = details,
@@ -289,9 +235,12 @@ public sealed class Outbox(TableServiceClient service)
         }
     }
 
+    /// <summary>The row key of a message in the member's partition: <c>outbox|{campaign}|{period}</c>.</summary>
+    public static string RowKeyOf(OutboxKey key) => $"{RowPrefix}{key.Campaign.Name()}|{key.Period}";
+
     public static string SlotKey(DateOnly day) => SlotPrefix + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static TableEntity ToEntity(OutboxRow row) => new(row.Key.Member.Value, row.Key.RowKey)
+    private static TableEntity ToEntity(OutboxRow row) => new(row.Key.Member.Value, RowKeyOf(row.Key))
     {
         ["Campaign"] = row.Key.Campaign.Name(),
         ["Period"] = row.Key.Period,
@@ -322,7 +271,7 @@ public sealed class Outbox(TableServiceClient service)
         return new OutboxRow
         {
             Key = key,
-            Status = e.GetString("Status") ?? OutboxStatus.Planned,
+            Status = e.GetString("Status") ?? MessageStatus.Planned,
             PlannedAt = e.GetDateTimeOffset("PlannedAt") ?? default,
             PlannedFor = e.GetDateTimeOffset("PlannedFor") ?? default,
             Enqueued = e.GetBoolean("Enqueued") ?? false,

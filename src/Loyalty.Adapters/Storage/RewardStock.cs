@@ -55,7 +55,7 @@ public enum RedemptionFate
 /// that crashed or gave up, and <see cref="ReconcileAsync"/> settles it from what the member's partition says: the unit
 /// is freed if the redemption was never committed, confirmed if it was. Units are therefore never oversold, and a crash
 /// at worst holds one unit until the lease ends.</para></summary>
-public sealed class RewardStock(TableServiceClient service, TimeProvider time, Random jitter)
+public sealed class RewardStock(TableServiceClient service, TimeProvider time, Contention contention)
 {
     /// <summary>How long after reserving an attempt may still start committing the redemption.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromSeconds(30);
@@ -68,9 +68,7 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
     public static readonly TimeSpan ReconcileEvery = TimeSpan.FromMinutes(1);
 
     private const string StockRowKey = "stock";
-    private const int MaxAttempts = 20;
 
-    private readonly KeyedTurns turns = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastReconciled = new(StringComparer.Ordinal);
 
     private TableClient Table { get; } = service.GetTableClient(Tables.Rewards);
@@ -90,8 +88,7 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
     public async Task<Reservation> ReserveAsync(string rewardId, int stock, MemberId member, OperationId redemption, CancellationToken ct)
     {
         var rowKey = ReservationRowKey(member, redemption);
-        using var turn = await turns.TakeAsync(rewardId, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        return await contention.RunAsync<Reservation>(TurnKey(rewardId), async _ =>
         {
             var now = time.GetUtcNow();
             var holder = Guid.NewGuid().ToString("N");
@@ -145,10 +142,8 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
             }
 
             // Another instance changed the stock or the reservation since we read them: read again.
-            await BackOffAsync(attempt, ct);
-        }
-
-        throw new StockContendedException(rewardId, MaxAttempts);
+            return Attempt<Reservation>.Retry;
+        }, ct);
     }
 
     /// <summary>Marks the reservation of a committed redemption as confirmed. Returns false when the redemption holds no
@@ -156,8 +151,7 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
     public async Task<bool> ConfirmAsync(string rewardId, MemberId member, OperationId redemption, CancellationToken ct)
     {
         var rowKey = ReservationRowKey(member, redemption);
-        using var turn = await turns.TakeAsync(rewardId, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        return await contention.RunAsync<bool>(TurnKey(rewardId), async _ =>
         {
             var row = await ReadAsync(rewardId, rowKey, ct);
             if (row is null)
@@ -175,11 +169,8 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
             {
                 return true;
             }
-
-            await BackOffAsync(attempt, ct);
-        }
-
-        throw new StockContendedException(rewardId, MaxAttempts);
+            return Attempt<bool>.Retry;
+        }, ct);
     }
 
     /// <summary>Frees the unit an attempt reserved and did not commit (the member transaction refused it), if that
@@ -256,8 +247,7 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
 
     private async Task<bool> FreeUnitAsync(string rewardId, string rowKey, Func<TableEntity, TableTransactionAction?> change, CancellationToken ct)
     {
-        using var turn = await turns.TakeAsync(rewardId, ct);
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        return await contention.RunAsync<bool>(TurnKey(rewardId), async _ =>
         {
             var stockRead = ReadAsync(rewardId, StockRowKey, ct);
             var reservation = await ReadAsync(rewardId, rowKey, ct);
@@ -279,12 +269,11 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
             {
                 return true;
             }
-
-            await BackOffAsync(attempt, ct);
-        }
-
-        throw new StockContendedException(rewardId, MaxAttempts);
+            return Attempt<bool>.Retry;
+        }, ct);
     }
+
+    private static string TurnKey(string rewardId) => "reward|" + rewardId;
 
     private async Task<TableEntity?> ReadAsync(string rewardId, string rowKey, CancellationToken ct)
     {
@@ -305,25 +294,9 @@ public sealed class RewardStock(TableServiceClient service, TimeProvider time, R
         }
     }
 
-    // Contention here comes from other instances (this one takes turns), so a short jittered pause lets them finish.
-    private Task BackOffAsync(int attempt, CancellationToken ct)
-    {
-        int millis;
-        lock (jitter)
-        {
-            millis = jitter.Next(5, 10 + (20 * Math.Min(attempt, 10)));
-        }
-
-        return Task.Delay(TimeSpan.FromMilliseconds(millis), ct);
-    }
-
     private static TableEntity StockRow(string rewardId, int taken) => new(rewardId, StockRowKey) { ["Taken"] = taken };
 
     private static ReservationStatus StatusOf(TableEntity row) => Enum.Parse<ReservationStatus>(row.GetString("Status"), ignoreCase: true);
 
     private static string Text(ReservationStatus status) => status.ToString().ToLowerInvariant();
 }
-
-/// <summary>Thrown when a reward's stock stayed contended through every retry: a transient failure; nothing was half-written.</summary>
-public sealed class StockContendedException(string rewardId, int attempts)
-    : Exception($"The stock of reward {rewardId} changed under {attempts} consecutive attempts.");

@@ -27,9 +27,13 @@ public static class Tables
     /// No personal data of the member.</summary>
     public const string Audit = "audit";
 
-    /// <summary>Phone hints, for finding the member an inbound SMS comes from: PartitionKey the SHA-256 of the E.164
-    /// number (<see cref="MemberIndexes.PhoneKey"/>), RowKey member id.</summary>
+    /// <summary>Phone hints, for finding the member an inbound SMS comes from: PartitionKey the keyed HMAC of the E.164
+    /// number (<see cref="PhoneKeys"/>), RowKey member id.</summary>
     public const string Phones = "phones";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit];
+    /// <summary>Claims of ids unique in the program (<see cref="Storage.Claims"/>): PartitionKey <c>{kind}|{id}</c>, the member
+    /// in <c>Member</c>.</summary>
+    public const string Claims = "claims";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims];
 }

@@ -24,8 +24,14 @@ public sealed record Account
     /// <summary>Open lots, soonest expiry first; none is empty.</summary>
     public ImmutableList<Lot> Lots { get; init; } = [];
 
-    /// <summary>Points owed: debits that found no lots to consume. Positive only when <see cref="Lots"/> is empty.</summary>
+    /// <summary>A negative balance: debits that found no lots to consume (only where the program allows negative
+    /// balances). Positive only when <see cref="Lots"/> is empty; a credit pays it first.</summary>
     public Points Debt { get; init; }
+
+    /// <summary>Points a return could not take back because the balance did not have them (only where the program
+    /// forbids negative balances): not part of the balance, and taken from the next credits by a <c>reverse</c>
+    /// entry of their own (see <see cref="Posting.Credit"/>).</summary>
+    public Points Owed { get; init; }
 
     /// <summary>Spend and points per calendar month (UTC), for rolling windows (tiers, spend thresholds).</summary>
     public ImmutableSortedDictionary<MonthKey, Activity> Months { get; init; } = ImmutableSortedDictionary<MonthKey, Activity>.Empty;
@@ -33,8 +39,11 @@ public sealed record Account
     /// <summary>When the nightly re-evaluation next looks at the member's tier; null on the base tier.</summary>
     public DateOnly? TierReviewOn { get; init; }
 
-    /// <summary>When each once-per-window rule (spend thresholds) last granted its reward.</summary>
-    public ImmutableSortedDictionary<string, DateOnly> Grants { get; init; } = ImmutableSortedDictionary<string, DateOnly>.Empty;
+    /// <summary>What the once-per-window rules (spend thresholds) granted, oldest first, as far back as any window reaches.</summary>
+    public ImmutableList<Grant> Grants { get; init; } = [];
+
+    /// <summary>Vouchers the member was given, oldest first.</summary>
+    public ImmutableList<Voucher> Vouchers { get; init; } = [];
 
     public Points Balance => Lots.Aggregate(-Debt, (sum, lot) => sum + lot.Remaining);
 
@@ -58,6 +67,18 @@ public sealed record Account
         var months = Months.SetItem(month, new Activity(current.Spend + spend, checked(current.Points + points)));
         var oldest = MonthKey.Of(today).Minus(MonthKey.MaxWindow);
         return this with { Months = months.RemoveRange(months.Keys.Where(k => k < oldest)) };
+    }
+
+    /// <summary>The grant of <paramref name="rule"/> that still counts on <paramref name="today"/> for a rule of
+    /// <paramref name="withinMonths"/>, if any: a rule grants once per window.</summary>
+    public Grant? ActiveGrant(string rule, DateOnly today, int withinMonths) =>
+        Grants.LastOrDefault(g => g.Rule == rule && !g.Void && g.Day > today.AddMonths(-withinMonths));
+
+    /// <summary>Records a grant, forgetting grants older than any window can reach.</summary>
+    public Account WithGrant(Grant grant, DateOnly today)
+    {
+        var oldest = today.AddMonths(-MonthKey.MaxWindow);
+        return this with { Grants = Grants.RemoveAll(g => g.Day < oldest).Add(grant) };
     }
 
     /// <summary>Adds points: they first pay off any debt, the rest goes into the lot for <paramref name="expiresOn"/>.</summary>
@@ -104,6 +125,25 @@ public sealed record Account
         return (this with { Lots = lots.ToImmutable(), Debt = Debt + remaining }, consumed);
     }
 }
+
+/// <summary>What a once-per-window rule gave on <paramref name="Day"/>: points, a voucher, or both.</summary>
+/// <param name="CountedAt">When the purchase that reached it occurred: its points count in that month.</param>
+/// <param name="Void">A return took back the spend that earned it: its points were taken back, its voucher voided,
+/// and the rule may grant again.</param>
+public sealed record Grant(string Rule, DateOnly Day, long Points, string? VoucherCode, DateTimeOffset CountedAt, bool Void = false);
+
+/// <summary>What became of a voucher.</summary>
+public enum VoucherStatus
+{
+    Active,
+    Used,
+    Expired,
+    Void,
+}
+
+/// <summary>A reward given as a code the member shows at the till.</summary>
+/// <param name="Source">What gave it: a spend-threshold rule's id, or a redemption's id.</param>
+public sealed record Voucher(string Code, string RewardId, string Source, DateTimeOffset IssuedAt, VoucherStatus Status = VoucherStatus.Active);
 
 /// <summary>Spend (base points) and points in one month.</summary>
 public readonly record struct Activity(decimal Spend, long Points);

@@ -14,6 +14,27 @@ public static class Tiering
         return rules.QualifyBy == TierMetric.Spend ? spend : points;
     }
 
+    /// <summary>The index of the highest tier the member's window reaches on <paramref name="today"/> (0 without tiers).</summary>
+    public static int Qualified(TierRules rules, Account account, DateOnly today) =>
+        Math.Max(0, rules.IndexOf(rules.QualifiedFor(Measure(rules, account, today))?.Id));
+
+    /// <summary>After a return: a member who qualified for their tier before it (<paramref name="qualifiedBefore"/>) and no
+    /// longer does falls at once to the tier the remaining spend reaches. A member who was already below their tier's
+    /// threshold keeps it until the nightly review: the grace period is for spend that aged out, not spend returned.</summary>
+    public static void FallBackAfterReturn(TierRules rules, Posting posting, int qualifiedBefore, DateOnly today, string reference)
+    {
+        var current = Math.Max(0, rules.IndexOf(posting.Account.Tier));
+        var qualified = Qualified(rules, posting.Account, today);
+        if (rules.Levels.Count == 0 || qualifiedBefore < current || qualified >= current)
+        {
+            return;
+        }
+
+        var lower = rules.Levels[qualified];
+        posting.Event(LedgerKind.Tier, posting.RecordedAt, reference, lower.Id);
+        posting.Update(a => a with { Tier = lower.Id, TierReviewOn = qualified == 0 ? null : a.TierReviewOn });
+    }
+
     public static void UpgradeIfQualified(TierRules rules, Posting posting, DateOnly today, DateTimeOffset occurredAt, string reference)
     {
         if (rules.QualifiedFor(Measure(rules, posting.Account, today)) is not { } qualified

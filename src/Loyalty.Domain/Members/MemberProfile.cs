@@ -15,9 +15,27 @@ public sealed record MemberProfile
     public string Locale { get; init; } = "en";
 
     /// <summary>IANA time zone id.</summary>
-    public string TimeZone { get; init; } = "UTC";
+    public string TimeZone
+    {
+        get => zone.Id;
+        init => zone = TimeZones.Find(value);
+    }
+
+    /// <summary>The member's time zone, parsed once from <see cref="TimeZone"/> (UTC when the id is unknown here).</summary>
+    public TimeZoneInfo Zone => zone;
+
+    private readonly TimeZoneInfo zone = TimeZoneInfo.Utc;
 
     public bool SmsOptIn { get; init; }
 
     public MemberId? ReferredBy { get; init; }
+}
+
+/// <summary>Time zones by IANA id, each looked up once.</summary>
+public static class TimeZones
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo> Known = new(StringComparer.Ordinal);
+
+    public static TimeZoneInfo Find(string id) =>
+        Known.GetOrAdd(id, static i => TimeZoneInfo.TryFindSystemTimeZoneById(i, out var z) ? z : TimeZoneInfo.Utc);
 }

@@ -3,6 +3,9 @@ namespace Loyalty.Domain.Program;
 /// <summary>Points beyond the earn rate. Each bonus is its own ledger entry naming the rule (its id).</summary>
 public sealed record BonusRules
 {
+    public const int MaxPromotions = 30;
+    public const int MaxSpendThresholds = 5;
+
     /// <summary>Points for a member's first purchase.</summary>
     public FixedBonus? FirstPurchase { get; init; }
 
@@ -39,6 +42,9 @@ public sealed record BonusRules
             }
         }
 
+        // A purchase's entries, with those that take owed points, must fit one storage transaction (100 operations).
+        check(Promotions.Count <= MaxPromotions, $"bonuses.promotions: at most {MaxPromotions} (remove the ones that have ended)");
+        check(SpendThresholds.Count <= MaxSpendThresholds, $"bonuses.spendThresholds: at most {MaxSpendThresholds}");
         foreach (var p in Promotions)
         {
             var at = $"bonuses.promotions.{p.Id}";

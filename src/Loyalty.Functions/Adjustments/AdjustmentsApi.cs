@@ -1,24 +1,17 @@
-using System.Globalization;
+using System.Text.Json.Serialization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Domain.Ledger;
-using Loyalty.Domain.Program;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Http;
-using Loyalty.Functions.Purchases;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Adjustments;
 
 /// <summary>The body of <c>POST /api/members/{memberId}/adjustments</c>: customer service adds or takes points.</summary>
-public sealed record AdjustmentRequest(string? AdjustmentId, long? Points, string? Reason);
-
-public sealed record AdjustmentResult(string AdjustmentId, string MemberId, long Points, long Balance, string Reason);
+public sealed record AdjustmentRequest(string? AdjustmentId, [property: JsonConverter(typeof(WholeNumberConverter))] long? Points, string? Reason);
 
 public static class AdjustmentsApi
 {
-    public const string OperationKind = "adjust";
-    public const long MaxPoints = 1_000_000;
-
     public static IEndpointRouteBuilder MapAdjustmentsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/members/{memberId}/adjustments", Adjust)
@@ -33,7 +26,7 @@ public static class AdjustmentsApi
     }
 
     private static async Task<Results<Created<AdjustmentResult>, Ok<AdjustmentResult>, ProblemHttpResult>> Adjust(
-        string memberId, HttpRequest request, MemberStore store, ProgramDefinition program, TimeProvider time, CancellationToken ct)
+        string memberId, HttpRequest request, MemberStore store, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<AdjustmentRequest>(request, ct);
         if (problem is not null)
@@ -42,12 +35,12 @@ public static class AdjustmentsApi
         }
 
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
-        var adjustmentId = v.Id("adjustmentId", body!.AdjustmentId);
+        var member = v.Id<MemberId>("memberId", memberId);
+        var adjustmentId = v.Id<OperationId>("adjustmentId", body!.AdjustmentId);
         var reason = v.Text("reason", body.Reason, 200, required: true);
-        if (body.Points is not { } points || points == 0 || Math.Abs(points) > MaxPoints)
+        if (body.Points is not { } points || points == 0 || points is < -AdjustPoints.MaxPoints or > AdjustPoints.MaxPoints)
         {
-            v.Add("points", $"Must be a whole number of points other than 0, between -{MaxPoints} and {MaxPoints}.");
+            v.Add("points", $"Must be a whole number of points other than 0, between -{AdjustPoints.MaxPoints} and {AdjustPoints.MaxPoints}.");
         }
 
         if (v.HasErrors)
@@ -55,16 +48,7 @@ public static class AdjustmentsApi
             return Problems.Invalid(v.Errors);
         }
 
-        var change = new Points(body.Points!.Value);
-        var fingerprint = Fingerprints.Of(string.Join('\n', adjustmentId, member, change.Value.ToString(CultureInfo.InvariantCulture), reason));
-        var result = await store.ExecuteAsync(MemberId.Parse(member!), new OperationKey(OperationKind, OperationId.Parse(adjustmentId!)), fingerprint, m =>
-        {
-            var posting = new Posting(m.Account, time.GetUtcNow());
-            return Domain.Rules.Adjustments.Adjust(program, posting, change, reason!, adjustmentId!) is { } refusal
-                ? Decision<AdjustmentResult>.Reject(refusal)
-                : Decision<AdjustmentResult>.Commit(posting, new AdjustmentResult(adjustmentId!, member!, change.Value, posting.Account.Balance.Value, reason!));
-        }, ct);
-
-        return Problems.Answer(result, $"/api/members/{member}/ledger", member!, "adjustment", adjustmentId!);
+        var result = await store.RunAsync(new AdjustPoints(adjustmentId!.Value, member!.Value, new Points(body.Points!.Value), reason!), ct);
+        return Problems.Answer(result, $"/api/members/{memberId}/ledger", memberId, "adjustment", adjustmentId.Value.Value);
     }
 }

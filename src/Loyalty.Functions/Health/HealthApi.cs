@@ -26,7 +26,7 @@ public static class HealthApi
                 var status = report.Status == HealthStatus.Healthy ? "ok" : "unavailable";
                 return context.Response.WriteAsync(JsonSerializer.Serialize(new { status }));
             },
-        }).WithTags("Health");
+        }).WithTags("Health").WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         return app;
     }
 

@@ -38,20 +38,8 @@ public static class JsonBody
             return (null, TooLarge());
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes)
-            {
-                return (null, TooLarge());
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return Parse<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        var body = await BoundedBody.ReadAsync(request, MaxBytes, ct);
+        return body is null ? (null, TooLarge()) : Parse<T>(body.Value.Span);
     }
 
     /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.</summary>
@@ -66,7 +54,8 @@ public static class JsonBody
         catch (JsonException e)
         {
             var field = FieldOf(e.Path);
-            var message = field == "body" ? "The body is not valid JSON." : "Wrong type or malformed value.";
+            var message = e is FieldException rule ? rule.Message.Split(" Path:", 2)[0]
+                : field == "body" ? "The body is not valid JSON." : "Wrong type or malformed value.";
             return (null, Problems.Invalid(
                 new Dictionary<string, string[]> { [field] = [message] },
                 "The body could not be read as JSON of the expected shape.",

@@ -1,4 +1,6 @@
 using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Operations;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Http;
@@ -57,7 +59,7 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string what, string id) =>
         TypedResults.Problem(
-            $"The {what} '{id}' was already recorded with different content; use a new id for a new {what}.",
+            $"The {what} id '{id}' was already used with different content, or for another member; use a new id for a new {what}.",
             statusCode: 409, title: "Idempotency key reused", type: IdempotencyConflict);
 
     /// <summary>The answer to an idempotent member operation: 201 the first time, 200 with the same result on a replay,
@@ -67,27 +69,48 @@ public static class Problems
         {
             OperationStatus.Created => TypedResults.Created(location, result.Value),
             OperationStatus.Replayed => TypedResults.Ok(result.Value),
-            OperationStatus.RelatedNotFound when relatedNotFound is not null => relatedNotFound,
-            _ => For(result, memberId, what, id),
+            _ => For(result, memberId, what, id, relatedNotFound),
         };
 
     /// <summary>Maps the status of a member operation that did not produce a value.</summary>
-    public static ProblemHttpResult For<T>(OperationResult<T> result, string memberId, string what, string id) => result.Status switch
+    public static ProblemHttpResult For<T>(OperationResult<T> result, string memberId, string what, string id, ProblemHttpResult? relatedNotFound = null) => result.Status switch
     {
         OperationStatus.MemberNotFound => NotFound(memberId),
         OperationStatus.Conflict => Conflict(what, id),
-        OperationStatus.Rejected => Rejected(result.Rejection!),
+        OperationStatus.Refused => Refused(result.Refusal!),
+        OperationStatus.RelatedNotFound when relatedNotFound is not null => relatedNotFound,
         _ => throw new InvalidOperationException($"{result.Status} carries a value."),
     };
 
-    /// <summary>A request the rules refuse: 422 when the request itself cannot be met (insufficient points, tier
-    /// required), 409 when the state of something shared stands in the way (out of stock, an erased member, a redemption
-    /// still in progress).</summary>
-    public static ProblemHttpResult Rejected(string slug) => TypedResults.Problem(
-        RejectionDetail(slug),
-        statusCode: slug is "out-of-stock" or MemberStore.MemberErased or "redemption-in-progress" ? 409 : 422,
-        title: "Request refused by the program rules",
-        type: TypeOf(slug));
+    /// <summary>The one place where a refusal of the rules becomes a status code: 422 when the request itself cannot be
+    /// met (insufficient points, tier required, more than the returnable amount), 409 when the state of something shared
+    /// stands in the way (out of stock, an erased member, a redemption in progress or cancelled), 400 for a referral the
+    /// rules do not allow. The refusal's numbers become members of the problem.</summary>
+    public static ProblemHttpResult Refused(Refusal refusal)
+    {
+        if (refusal is ReferralNotAllowed referral)
+        {
+            return Invalid("referredBy", referral.Detail);
+        }
+
+        var problem = new ProblemDetails
+        {
+            Status = refusal switch
+            {
+                MemberErased or OutOfStock or RedemptionInProgress or AlreadyCancelled => StatusCodes.Status409Conflict,
+                _ => StatusCodes.Status422UnprocessableEntity,
+            },
+            Title = "Request refused by the program rules",
+            Type = TypeOf(refusal.Slug),
+            Detail = refusal.Detail,
+        };
+        foreach (var (name, value) in refusal.Figures)
+        {
+            problem.Extensions[name] = value;
+        }
+
+        return TypedResults.Problem(problem);
+    }
 
     /// <summary>422: the body names a reward the program does not have.</summary>
     public static ProblemHttpResult RewardNotFound(string rewardId) =>
@@ -101,15 +124,4 @@ public static class Problems
 
     public static ProblemHttpResult RedemptionNotFound(string memberId, string redemptionId) => TypedResults.Problem(
         $"Member '{memberId}' has no redemption '{redemptionId}'.", statusCode: 404, title: "Redemption not found", type: TypeOf("redemption-not-found"));
-
-    private static string RejectionDetail(string slug) => slug switch
-    {
-        "insufficient-points" => "The member does not have enough points.",
-        "return-exceeds-purchase" => "The amount is more than what is left to return of the purchase, or has more decimals than its currency.",
-        "tier-required" => "The reward is for members of a higher tier.",
-        "out-of-stock" => "None of this reward is left.",
-        "redemption-in-progress" => "An earlier attempt of this redemption is still in progress; retry the same request after Retry-After seconds.",
-        MemberStore.MemberErased => "The member's personal data was erased; the member cannot be changed, earn or spend points any more.",
-        _ => slug.Replace('-', ' '),
-    };
 }

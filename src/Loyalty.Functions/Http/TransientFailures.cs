@@ -27,7 +27,7 @@ public sealed partial class TransientFailures(ILogger<TransientFailures> logger)
 
     public static bool IsTransient(Exception e) => e switch
     {
-        ConcurrencyExhaustedException or StockContendedException => true,
+        ConcurrencyExhaustedException => true,
         RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500 || r.ErrorCode == "TableNotFound",
         HttpRequestException or TimeoutException => true,
         AggregateException a => a.InnerExceptions.All(IsTransient),

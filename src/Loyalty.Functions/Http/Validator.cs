@@ -37,8 +37,13 @@ public sealed partial class Validator
         return value;
     }
 
-    /// <summary>An id: 1–64 characters of A–Z, a–z, 0–9, '_' and '-'.</summary>
-    public string? Id(string field, string? value, bool required = true)
+    /// <summary>A typed id (<see cref="Ids.Rule"/>), parsed once here and trusted inside.</summary>
+    public TId? Id<TId>(string field, string? value, bool required = true)
+        where TId : struct, ITypedId<TId> =>
+        IdText(field, value, required) is { } valid ? Ids.Parse<TId>(valid) : null;
+
+    /// <summary>An id that stays text (a store, a reward): <see cref="Ids.Rule"/>.</summary>
+    public string? IdText(string field, string? value, bool required = true)
     {
         if (value is null)
         {
@@ -52,7 +57,7 @@ public sealed partial class Validator
 
         if (!Ids.IsValid(value))
         {
-            Add(field, $"Must be 1 to {Ids.MaxLength} characters of A-Z, a-z, 0-9, '_' and '-'.");
+            Add(field, $"Must be {Ids.Rule}.");
             return null;
         }
 
@@ -84,6 +89,10 @@ public sealed partial class Validator
         else if (trimmed.Any(char.IsControl))
         {
             Add(field, "Must not contain control characters.");
+        }
+        else if (trimmed.Any(IsBidiControl))
+        {
+            Add(field, "Must not contain bidirectional formatting characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C).");
         }
         else
         {
@@ -122,6 +131,9 @@ public sealed partial class Validator
 
         return at;
     }
+
+    // Characters that reorder how text around them is shown, so that what staff read is not what is stored.
+    private static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$")]
     private static partial Regex TimestampPattern();

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Invocations;
@@ -36,25 +37,13 @@ public sealed class FunctionInvocation
     /// <summary>Reads the invocation from the request, or says why it cannot.</summary>
     public static async Task<(FunctionInvocation? Invocation, string? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength > MaxBytes)
+        var body = await BoundedBody.ReadAsync(request, MaxBytes, ct);
+        if (body is null)
         {
             return (null, $"the invocation body is larger than {MaxBytes} bytes");
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes)
-            {
-                return (null, $"the invocation body is larger than {MaxBytes} bytes");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), request.Headers[InvocationIdHeader].ToString() is { Length: > 0 } id ? id : null);
+        return Parse(body.Value, request.Headers[InvocationIdHeader].ToString() is { Length: > 0 } id ? id : null);
     }
 
     /// <summary>Parses an invocation body. Member names are matched case-insensitively.</summary>
@@ -137,6 +126,16 @@ public sealed class FunctionInvocation
         var other => other.GetRawText(),
     }
     : null;
+
+    /// <summary>What identifies the invocation in logs: the message id (<c>Id</c> of a queue message, <c>MessageId</c> of a
+    /// Service Bus message) or else the invocation id, reduced to letters, digits and <c>-_.:</c> and at most 100
+    /// characters, so that a sender cannot forge log lines through it.</summary>
+    public string LogId()
+    {
+        var raw = MetadataString("Id") ?? MetadataString("MessageId") ?? InvocationId ?? "(no id)";
+        var kept = new string([.. raw.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '(' or ')' or ' ').Take(100)]);
+        return kept.Length == 0 ? "(unprintable id)" : kept;
+    }
 
     /// <summary>A metadata value as a whole number, whether sent as <c>3</c> or <c>"3"</c>.</summary>
     public long? MetadataNumber(string key) => Member(metadata, key) is { } value ? Unquote(value) switch

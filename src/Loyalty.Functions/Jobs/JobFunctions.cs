@@ -1,4 +1,3 @@
-using Loyalty.Functions.Http;
 using Loyalty.Functions.Invocations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,32 +11,19 @@ public static class JobFunctions
 
     public static IEndpointRouteBuilder MapJobFunctions(this IEndpointRouteBuilder app)
     {
-        app.MapPost($"/{ExpirePoints}", (HttpRequest request, NightlyJobs jobs, CancellationToken ct) =>
-            RunAsync(request, jobs.ExpirePointsAsync, ct)).ExcludeFromDescription();
-        app.MapPost($"/{ReviewTiers}", (HttpRequest request, NightlyJobs jobs, CancellationToken ct) =>
-            RunAsync(request, jobs.ReviewTiersAsync, ct)).ExcludeFromDescription();
+        app.MapInvocation<NightlyJobs>(ExpirePoints, (_, jobs, _, ct) => RunAsync(jobs.ExpirePointsAsync, ct));
+        app.MapInvocation<NightlyJobs>(ReviewTiers, (_, jobs, _, ct) => RunAsync(jobs.ReviewTiersAsync, ct));
         return app;
     }
 
-    // A failed run answers non-2xx so that the host records the failure; the next tick (or an admin run) picks up
-    // where it stopped, since every member's change is idempotent for the day and processed hints are gone.
-    private static async Task<JsonHttpResult<InvocationResult>> RunAsync(
-        HttpRequest request, Func<CancellationToken, Task<JobRun>> job, CancellationToken ct)
+    // Every member is processed even when some fail; then a run with failures answers 500 so that the host records the
+    // failed run (and alerts can fire). The failed members' hints stay, so the next run (or an admin run) retries them.
+    private static async Task<JsonHttpResult<InvocationResult>> RunAsync(Func<CancellationToken, Task<JobRun>> job, CancellationToken ct)
     {
-        var (invocation, error) = await FunctionInvocation.ReadAsync(request, ct);
-        if (invocation is null)
-        {
-            return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
-        }
-
-        try
-        {
-            var run = await job(ct);
-            return InvocationResult.Completed($"{run.Job} for {run.Day:yyyy-MM-dd}: looked at {run.Looked} members, changed {run.Changed}.");
-        }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
-        {
-            return InvocationResult.Failed(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable or busy; the run stopped part-way and can be run again.");
-        }
+        var run = await job(ct);
+        var summary = $"{run.Job} for {run.Day:yyyy-MM-dd}: looked at {run.Looked} members, changed {run.Changed}, failed {run.Failed.Count}.";
+        return run.Failed.Count == 0
+            ? InvocationResult.Completed(summary)
+            : InvocationResult.Failed(StatusCodes.Status500InternalServerError, summary, $"Failed members (retried on the next run): {string.Join(", ", run.Failed.Take(50))}");
     }
 }

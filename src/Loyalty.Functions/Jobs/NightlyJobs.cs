@@ -1,58 +1,77 @@
-using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Domain.Ledger;
-using Loyalty.Domain.Program;
-using Loyalty.Domain.Rules;
+using Loyalty.Domain.Operations;
+using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Jobs;
 
-/// <summary>What a nightly job did: members it looked at (from hints) and members it changed.</summary>
-public sealed record JobRun(string Job, DateOnly Day, int Looked, int Changed);
+/// <summary>What a nightly job did: members it looked at (from hints), members it changed, and members it could not
+/// process (their hints stay, so the next run tries them again).</summary>
+public sealed record JobRun(string Job, DateOnly Day, int Looked, int Changed, IReadOnlyList<string> Failed);
 
-/// <summary>The nightly point jobs. Each reads only the hints that are due, acts on each member through an idempotent
-/// operation keyed by the day (running twice, or on two instances at once, changes nothing more), and removes the
-/// hints it has acted on.</summary>
-public sealed partial class NightlyJobs(MemberStore store, MemberIndexes indexes, ProgramDefinition program, TimeProvider time, ILogger<NightlyJobs> logger)
+/// <summary>The nightly point jobs. Each reads only the hints that are due, acts on each member through idempotent
+/// operations keyed by the day (running twice, or on two instances at once, changes nothing more), and removes the
+/// hints it has acted on. One member's failure does not stop the others: it is reported, and retried on the next run.</summary>
+public sealed partial class NightlyJobs(MemberStore store, MemberIndexes indexes, TimeProvider time, ILogger<NightlyJobs> logger)
 {
-    private const string NothingToDo = "nothing-to-do";
+    private const int Parallelism = 8;
 
-    /// <summary>Posts an <c>expire</c> entry for every lot whose day has come.</summary>
-    public Task<JobRun> ExpirePointsAsync(CancellationToken ct) =>
-        RunAsync("expire", Tables.LotExpiry, ct, (posting, today, reference) => Expiry.Post(posting, today, reference) > Points.Zero);
+    /// <summary>Expires every lot whose day has come, in as many parts as the member's due lots need.</summary>
+    public Task<JobRun> ExpirePointsAsync(CancellationToken ct) => RunAsync(OperationKinds.Expiry, Tables.LotExpiry, ct, async (member, day, token) =>
+    {
+        // Parts done by an earlier run today replay; the run goes on until a part finds nothing (more) due, so lots that
+        // came due since an earlier run are expired too.
+        var changed = false;
+        for (var part = 1; ; part++)
+        {
+            var result = await store.RunAsync(new ExpirePoints(member, day, part), token);
+            changed |= result.Status == OperationStatus.Created;
+            var more = result.Status == OperationStatus.Replayed || result is { Status: OperationStatus.Created, Value.MoreDue: true };
+            if (!more)
+            {
+                return changed;
+            }
+        }
+    });
 
     /// <summary>Re-evaluates the tier of members whose review day has come (downgrades happen only here).</summary>
-    public Task<JobRun> ReviewTiersAsync(CancellationToken ct) =>
-        RunAsync("tier-review", Tables.TierReview, ct, (posting, today, reference) => Tiering.Review(program.Tiers, posting, today, reference));
+    public Task<JobRun> ReviewTiersAsync(CancellationToken ct) => RunAsync(OperationKinds.TierReview, Tables.TierReview, ct, async (member, day, token) =>
+        (await store.RunAsync(new ReviewTier(member, day), token)).Status == OperationStatus.Created);
 
-    private async Task<JobRun> RunAsync(string kind, string hintTable, CancellationToken ct, Func<Posting, DateOnly, string, bool> act)
+    private async Task<JobRun> RunAsync(string job, string hintTable, CancellationToken ct, Func<MemberId, DateOnly, CancellationToken, Task<bool>> act)
     {
-        var now = time.GetUtcNow();
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var reference = $"{kind}-{today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
-        var key = new OperationKey(kind, OperationId.Parse(today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         int looked = 0, changed = 0;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct };
+        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct };
         await Parallel.ForEachAsync(indexes.DueAsync(hintTable, today, ct), options, async (hint, token) =>
         {
             Interlocked.Increment(ref looked);
-            var result = await store.ExecuteAsync(hint.Member, key, reference, member =>
+            try
             {
-                var posting = new Posting(member.Account, now);
-                return act(posting, today, reference) ? Decision<bool>.Commit(posting, true) : Decision<bool>.Reject(NothingToDo);
-            }, token, allowErased: true);
-            if (result.Status == OperationStatus.Created)
-            {
-                Interlocked.Increment(ref changed);
-            }
+                if (await act(hint.Member, today, token))
+                {
+                    Interlocked.Increment(ref changed);
+                }
 
-            await indexes.RemoveAsync(hint, token);
+                await indexes.RemoveAsync(hint, token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                // The hint stays: the next run looks at the member again. Only the kind of failure is logged: messages
+                // of storage exceptions can quote URLs.
+                failed.Add(hint.Member.Value);
+                LogMemberFailed(logger, job, hint.Member.Value, e.GetType().Name, TransientFailures.IsTransient(e));
+            }
         });
 
-        LogRun(logger, kind, today, looked, changed);
-        return new JobRun(kind, today, looked, changed);
+        LogRun(logger, job, today, looked, changed, failed.Count);
+        return new JobRun(job, today, looked, changed, [.. failed.Order(StringComparer.Ordinal)]);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} for {Day}: looked at {Looked} members, changed {Changed}")]
-    private static partial void LogRun(ILogger logger, string job, DateOnly day, int looked, int changed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} for {Day}: looked at {Looked} members, changed {Changed}, failed {Failed}")]
+    private static partial void LogRun(ILogger logger, string job, DateOnly day, int looked, int changed, int failed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: member {MemberId} failed ({Error}, transient: {Transient}); the next run tries again")]
+    private static partial void LogMemberFailed(ILogger logger, string job, string memberId, string error, bool transient);
 }

@@ -19,17 +19,18 @@ public sealed record MemberRequest(
 {
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
-    public MemberProfile? ToProfile(Validator v)
+    /// <param name="today">Birthdays after it are refused.</param>
+    public MemberProfile? ToProfile(Validator v, DateOnly today)
     {
         var profile = new MemberProfile
         {
             FirstName = v.Text("firstName", FirstName, 100),
             Phone = NormalisePhone(v),
-            Birthday = ParseBirthday(v),
+            Birthday = ParseBirthday(v, today),
             Locale = NormaliseLocale(v),
             TimeZone = NormaliseTimeZone(v),
             SmsOptIn = SmsOptIn ?? false,
-            ReferredBy = v.Id("referredBy", ReferredBy, required: false) is { } r ? MemberId.Parse(r) : null,
+            ReferredBy = v.Id<MemberId>("referredBy", ReferredBy, required: false),
         };
         return v.HasErrors ? null : profile;
     }
@@ -58,20 +59,26 @@ public sealed record MemberRequest(
         return null;
     }
 
-    private Birthday? ParseBirthday(Validator v)
+    private Birthday? ParseBirthday(Validator v, DateOnly today)
     {
         if (Birthday is null)
         {
             return null;
         }
 
-        if (Domain.Members.Birthday.TryParse(Birthday, out var b))
+        if (!Domain.Members.Birthday.TryParse(Birthday, out var b))
         {
-            return b;
+            v.Add("birthday", "Must be a date from 1900-01-01 as YYYY-MM-DD, or --MM-DD when the year is unknown.");
+            return null;
         }
 
-        v.Add("birthday", "Must be a date as YYYY-MM-DD, or --MM-DD when the year is unknown.");
-        return null;
+        if (b.Year is { } year && new DateOnly(year, b.Month, b.Day) > today)
+        {
+            v.Add("birthday", $"Must not be after today ({today:yyyy-MM-dd}).");
+            return null;
+        }
+
+        return b;
     }
 
     private string NormaliseLocale(Validator v)
@@ -83,9 +90,11 @@ public sealed record MemberRequest(
 
         try
         {
-            if (Locale.Length <= 35 && Locale.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            // "und", "root" and private-use tags resolve to the invariant culture, whose name is empty: not a language.
+            if (Locale.Length <= 35 && Locale.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+                && CultureInfo.GetCultureInfo(Locale, predefinedOnly: true) is { Name.Length: > 0 } culture)
             {
-                return CultureInfo.GetCultureInfo(Locale, predefinedOnly: true).Name;
+                return culture.Name;
             }
         }
         catch (CultureNotFoundException)

@@ -37,14 +37,17 @@ public sealed record MemberResponse(
         m.ErasedAt);
 }
 
-/// <param name="Balance">Points available now (negative when a return took back points already spent).</param>
+/// <param name="Balance">Points available now (negative when a return took back points already spent and the program
+/// allows negative balances).</param>
 /// <param name="Lifetime">Points ever earned, less reversals.</param>
+/// <param name="Owed">Points a return could not take back where negative balances are off: the next credits pay them.</param>
 /// <param name="NextExpiry">The points that expire soonest, if any expire.</param>
-public sealed record PointsResponse(long Balance, long Lifetime, ExpiryResponse? NextExpiry)
+public sealed record PointsResponse(long Balance, long Lifetime, long Owed, ExpiryResponse? NextExpiry)
 {
     public static PointsResponse From(Account a) => new(
         a.Balance.Value,
         a.Lifetime.Value,
+        a.Owed.Value,
         a.NextExpiring is { ExpiresOn: { } on } lot ? new ExpiryResponse(lot.Remaining.Value, on) : null);
 }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Domain.Members;
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +23,7 @@ public static class MembersApi
     }
 
     private static async Task<Results<Created<MemberResponse>, Ok<MemberResponse>, ProblemHttpResult>> PutMember(
-        string memberId, HttpRequest request, MemberStore store, ProgramDefinition program, CancellationToken ct)
+        string memberId, HttpRequest request, MemberStore store, ProgramDefinition program, TimeProvider time, CancellationToken ct)
     {
         if (!MemberId.TryParse(memberId, out var id))
         {
@@ -37,23 +37,19 @@ public static class MembersApi
         }
 
         var v = new Validator();
-        var profile = body!.ToProfile(v);
+        var profile = body!.ToProfile(v, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
-        // The one read outside the save: whether a named referrer exists (and is not erased).
+        // The one read outside the save: whether a named referrer exists (and is not erased). The rules are decided on
+        // the member as the save reads it.
         var referrerExists = profile!.ReferredBy is { } named && named != id && await store.GetAsync(named, ct) is { IsErased: false };
-        // Decided on the member as the save reads it. The referrer is set at enrolment; an update that leaves it out keeps it.
-        ProfileDecision Decide(StoredMember? current) => ReferralProblem(id, current, profile, referrerExists) is { } referral
-            ? ProfileDecision.Refuse(referral)
-            : ProfileDecision.Store(profile with { ReferredBy = current?.Profile.ReferredBy ?? profile.ReferredBy });
-
-        var save = await store.SaveProfileAsync(id, Decide, ct);
+        var save = await store.SaveProfileAsync(id, current => Profiles.Decide(id, current, profile, referrerExists), ct);
         if (save.Refusal is { } refusal)
         {
-            return refusal == MemberStore.MemberErased ? Problems.Rejected(refusal) : Problems.Invalid("referredBy", refusal);
+            return Problems.Refused(refusal);
         }
 
         var response = MemberResponse.From(save.Member!, program.Tiers);
@@ -76,7 +72,7 @@ public static class MembersApi
         string memberId, string? limit, string? continuation, MemberStore store, CancellationToken ct)
     {
         var v = new Validator();
-        var id = v.Id("memberId", memberId);
+        var id = v.Id<MemberId>("memberId", memberId);
         var pageSize = 50;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > 200))
         {
@@ -99,7 +95,7 @@ public static class MembersApi
         }
 
         // Whether the member exists and their ledger page are independent reads: both at once.
-        var member = MemberId.Parse(id!);
+        var member = id!.Value;
         var stored = store.GetAsync(member, ct);
         var page = store.GetLedgerAsync(member, pageSize, before, ct);
         await Task.WhenAll(stored, page);
@@ -114,30 +110,6 @@ public static class MembersApi
             next?.ToString(CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>A referrer must be another member who enrolled before, and is set only at enrolment. Together these
-    /// rule out loops: a member can only name someone who existed first, and can never be renamed later.</summary>
-    private static string? ReferralProblem(MemberId id, StoredMember? current, MemberProfile profile, bool referrerExists)
-    {
-        if (profile.ReferredBy is not { } referrer || referrer == current?.Profile.ReferredBy)
-        {
-            return null;
-        }
-
-        if (referrer == id)
-        {
-            return "A member cannot refer themselves.";
-        }
-
-        if (current is not null)
-        {
-            return current.Profile.ReferredBy is null
-                ? "The referrer can only be given when the member enrolls."
-                : "The referrer was set at enrolment and cannot change.";
-        }
-
-        return referrerExists ? null : $"No member has the id '{referrer.Value}'.";
-    }
-
     private static ProblemHttpResult InvalidId() =>
-        Problems.Invalid("memberId", $"Must be 1 to {Ids.MaxLength} characters of A-Z, a-z, 0-9, '_' and '-'.");
+        Problems.Invalid("memberId", $"Must be {Ids.Rule}.");
 }

@@ -55,7 +55,7 @@ public static class OutreachApi
 
         IReadOnlyList<OutreachMessage> messages = [.. (await rows)
             .OrderByDescending(r => r.PlannedAt)
-            .ThenBy(r => r.Key.RowKey, StringComparer.Ordinal)
+            .ThenBy(r => Outbox.RowKeyOf(r.Key), StringComparer.Ordinal)
             .Select(OutreachMessage.From)];
         return TypedResults.Ok(messages);
     }

@@ -1,5 +1,6 @@
 using Loyalty.Adapters.Sms;
 using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Outreach;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Invocations;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,52 +34,29 @@ public static partial class OutreachFunctions
 
     public static IEndpointRouteBuilder MapOutreachFunctions(this IEndpointRouteBuilder app)
     {
-        app.MapPost($"/{BirthdayGreetings}", (HttpRequest request, OutreachPlanner planner, CancellationToken ct) =>
-            PlanAsync(request, planner.BirthdaysAsync, ct)).ExcludeFromDescription();
-        app.MapPost($"/{ExpiryWarnings}", (HttpRequest request, OutreachPlanner planner, CancellationToken ct) =>
-            PlanAsync(request, planner.ExpiryWarningsAsync, ct)).ExcludeFromDescription();
-        app.MapPost($"/{WinBack}", (HttpRequest request, OutreachPlanner planner, CancellationToken ct) =>
-            PlanAsync(request, planner.WinBackAsync, ct)).ExcludeFromDescription();
-        app.MapPost($"/{SendOutreach}", SendAsync).ExcludeFromDescription();
-        app.MapPost($"/{SmsInbound}", InboundAsync).ExcludeFromDescription();
+        app.MapInvocation<OutreachPlanner>(BirthdayGreetings, (_, planner, _, ct) => PlanAsync(planner.BirthdaysAsync, ct));
+        app.MapInvocation<OutreachPlanner>(ExpiryWarnings, (_, planner, _, ct) => PlanAsync(planner.ExpiryWarningsAsync, ct));
+        app.MapInvocation<OutreachPlanner>(WinBack, (_, planner, _, ct) => PlanAsync(planner.WinBackAsync, ct));
+        app.MapInvocation<OutreachSender>(SendOutreach, SendAsync);
+        app.MapInvocation<SmsInboundHandler>(SmsInbound, InboundAsync);
         return app;
     }
 
     // A failed run answers non-2xx so that the host records it; the next run picks up where it stopped: rows already
     // planned are found, and rows planned but not enqueued are enqueued again.
-    private static async Task<JsonHttpResult<InvocationResult>> PlanAsync(HttpRequest request, Func<CancellationToken, Task<PlanRun>> planner, CancellationToken ct)
+    private static async Task<JsonHttpResult<InvocationResult>> PlanAsync(Func<CancellationToken, Task<PlanRun>> planner, CancellationToken ct)
     {
-        var (invocation, error) = await FunctionInvocation.ReadAsync(request, ct);
-        if (invocation is null)
-        {
-            return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
-        }
-
-        try
-        {
-            var run = await planner(ct);
-            return InvocationResult.Completed(
-                $"{run.Planner} for {run.Day:yyyy-MM-dd}: looked at {run.Looked} members, planned {run.Planned}, skipped {run.Skipped}, re-enqueued {run.Requeued}, dropped {run.Dropped} stale hints.");
-        }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
-        {
-            return InvocationResult.Failed(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable or busy; the run stopped part-way and can be run again.");
-        }
+        var run = await planner(ct);
+        return InvocationResult.Completed(
+            $"{run.Planner} for {run.Day:yyyy-MM-dd}: looked at {run.Looked} members, planned {run.Planned}, skipped {run.Skipped}, re-enqueued {run.Requeued}, dropped {run.Dropped} stale hints.");
     }
 
     // Completed (200) whenever the job is settled: sent, skipped, deferred (a new job is on the queue), done before.
     // A transient failure answers 503, so the queue retries the job with the row's repeatability id (never a second SMS)
     // and moves it to outreach-poison after maxDequeueCount; a job that can never be read answers 400 and goes the same way.
-    private static async Task<JsonHttpResult<InvocationResult>> SendAsync(HttpRequest request, OutreachSender sender, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<JsonHttpResult<InvocationResult>> SendAsync(FunctionInvocation invocation, OutreachSender sender, ILogger logger, CancellationToken ct)
     {
-        var logger = loggers.CreateLogger(typeof(OutreachFunctions).FullName!);
-        var (invocation, error) = await FunctionInvocation.ReadAsync(request, ct);
-        if (invocation is null)
-        {
-            return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
-        }
-
-        var messageId = invocation.MetadataString("Id") ?? "(no id)";
+        var messageId = invocation.LogId();
         var (job, problem) = invocation.JsonValue(MessageBinding) is { } json ? JsonBody.Parse<OutreachJob>(json) : (null, null);
         if (job is null || problem is not null || !OutboxKey.TryCreate(job.MemberId, job.Campaign, job.Period, out var key))
         {
@@ -86,17 +64,7 @@ public static partial class OutreachFunctions
             return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"Message {messageId} is not a send job {{ memberId, campaign, period }}; it goes to outreach-poison after its last retry.");
         }
 
-        SendOutcome outcome;
-        try
-        {
-            outcome = await sender.SendAsync(key, ct);
-        }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
-        {
-            LogTransient(logger, key.Tag, messageId, e.GetType().Name);
-            return InvocationResult.Failed(StatusCodes.Status503ServiceUnavailable, $"Message {messageId} ({key.Tag}): storage is unavailable or busy. It will be retried.");
-        }
-
+        var outcome = await sender.SendAsync(key, ct);
         var line = $"Message {messageId} ({key.Tag}): {outcome.Kind}: {outcome.Detail}.";
         return outcome.Kind switch
         {
@@ -108,30 +76,14 @@ public static partial class OutreachFunctions
 
     // A malformed event answers 400 (Event Grid retries and then dead-letters it when configured); an event this app
     // does not handle, or one about nobody it knows, is completed so that it is not redelivered for nothing.
-    private static async Task<JsonHttpResult<InvocationResult>> InboundAsync(HttpRequest request, SmsInboundHandler handler, CancellationToken ct)
+    private static async Task<JsonHttpResult<InvocationResult>> InboundAsync(FunctionInvocation invocation, SmsInboundHandler handler, ILogger logger, CancellationToken ct)
     {
-        var (invocation, error) = await FunctionInvocation.ReadAsync(request, ct);
-        if (invocation is null)
-        {
-            return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
-        }
-
-        try
-        {
-            var done = invocation.JsonValue(EventBinding) is { } json ? await handler.HandleAsync(json, ct) : null;
-            return done is null
-                ? InvocationResult.Failed(StatusCodes.Status400BadRequest, $"Data.{EventBinding} is not an Event Grid event or a list of them.")
-                : InvocationResult.Completed(done);
-        }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
-        {
-            return InvocationResult.Failed(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable or busy; the event will be delivered again.");
-        }
+        var done = invocation.JsonValue(EventBinding) is { } json ? await handler.HandleAsync(json, ct) : null;
+        return done is null
+            ? InvocationResult.Failed(StatusCodes.Status400BadRequest, $"Data.{EventBinding} is not an Event Grid event or a list of them.")
+            : InvocationResult.Completed(done);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SendOutreach: message {MessageId} is not a send job")]
     private static partial void LogUnreadableJob(ILogger logger, string messageId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SendOutreach {Tag}: transient failure on message {MessageId} ({Error}); it will be retried")]
-    private static partial void LogTransient(ILogger logger, string tag, string messageId, string error);
 }

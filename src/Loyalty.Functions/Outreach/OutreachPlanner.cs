@@ -2,6 +2,7 @@ using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Outreach;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Telemetry;
@@ -27,9 +28,6 @@ public sealed partial class OutreachPlanner(
     LoyaltyMetrics metrics,
     ILogger<OutreachPlanner> logger)
 {
-    /// <summary>The operation kind of the birthday bonus (<c>op|birthday|{year}</c>): once per member and year.</summary>
-    public const string BirthdayBonusKind = "birthday";
-
     /// <summary>A hint written this recently may belong to a change that has not committed yet (hints are written
     /// first): it is never dropped as stale.</summary>
     public static readonly TimeSpan HintSettle = TimeSpan.FromMinutes(10);
@@ -99,7 +97,7 @@ public sealed partial class OutreachPlanner(
             return;
         }
 
-        var zone = Zone(member);
+        var zone = member.Profile.Zone;
         var localToday = SendingWindows.LocalDay(now, zone);
         if (OutreachRules.UpcomingBirthday(member.Profile.Birthday!.Value, localToday) != day)
         {
@@ -115,7 +113,7 @@ public sealed partial class OutreachPlanner(
             bonusDone = day == localToday;
             if (bonusDone)
             {
-                await CreditBirthdayAsync(member.Id, bonus, day, now, ct);
+                await CreditBirthdayAsync(member.Id, bonus, day, ct);
             }
         }
 
@@ -160,7 +158,7 @@ public sealed partial class OutreachPlanner(
 
     private Task<bool> PlanExpiryAsync(StoredMember member, DateOnly day, Lot lot, DateTimeOffset now, Counters run, CancellationToken ct)
     {
-        var plannedFor = Rules.SendingWindow.NextOpening(now, Zone(member));
+        var plannedFor = Rules.SendingWindow.NextOpening(now, member.Profile.Zone);
         var expiresAt = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var skip = plannedFor >= expiresAt ? "expires-before-window" : null;
         return PlanAsync(member, new OutboxKey(member.Id, Campaign.ExpiryWarning, OutreachRules.Period(day)), plannedFor, skip, lot.Remaining.Value, now, run, ct);
@@ -190,7 +188,7 @@ public sealed partial class OutreachPlanner(
             return;
         }
 
-        var plannedFor = Rules.SendingWindow.NextOpening(now, Zone(member));
+        var plannedFor = Rules.SendingWindow.NextOpening(now, member.Profile.Zone);
         if (await PlanAsync(member, new OutboxKey(member.Id, segment, period), plannedFor, null, null, now, run, ct))
         {
             await indexes.MarkAsync(hint, mark, ct);
@@ -207,7 +205,7 @@ public sealed partial class OutreachPlanner(
         var row = new OutboxRow
         {
             Key = key,
-            Status = skip is null ? OutboxStatus.Planned : OutboxStatus.Skipped,
+            Status = skip is null ? MessageStatus.Planned : MessageStatus.Skipped,
             PlannedAt = now,
             PlannedFor = plannedFor,
             Reason = skip,
@@ -231,7 +229,7 @@ public sealed partial class OutreachPlanner(
         }
 
         var existing = await outbox.GetAsync(key, ct);
-        if (existing is { Status: OutboxStatus.Planned, Enqueued: false })
+        if (existing is { Status: MessageStatus.Planned, Enqueued: false })
         {
             if (existing.PlannedAt > now - EnqueueGrace)
             {
@@ -254,17 +252,11 @@ public sealed partial class OutreachPlanner(
         await outbox.UpdateAsync(row with { Enqueued = true }, ct);
     }
 
-    private async Task CreditBirthdayAsync(MemberId id, FixedBonus bonus, DateOnly day, DateTimeOffset now, CancellationToken ct)
+    private async Task CreditBirthdayAsync(MemberId id, FixedBonus bonus, DateOnly day, CancellationToken ct)
     {
         var year = OutreachRules.Period(day.Year);
-        var result = await store.ExecuteAsync(id, new OperationKey(BirthdayBonusKind, OperationId.Parse(year)), BirthdayBonusKind, member =>
-        {
-            var posting = new Posting(member.Account, now);
-            var points = new Points(bonus.Points);
-            posting.Credit(LedgerKind.Bonus, points, program.Points.ExpiryFor(now), now, $"birthday-{year}", "birthday");
-            posting.Update(a => a.WithActivity(now, 0, bonus.Points, DateOnly.FromDateTime(now.UtcDateTime)) with { Lifetime = a.Lifetime + points });
-            return Decision<long>.Commit(posting, bonus.Points);
-        }, ct);
+        var key = new OperationKey(OperationKinds.Birthday, OperationId.Parse(year));
+        var result = await store.RunAsync(new CreditBonus(id, key, "birthday", bonus.Points, $"birthday-{year}"), ct);
         if (result.Status == OperationStatus.Created)
         {
             metrics.PointsIssued(bonus.Points, "birthday");
@@ -288,9 +280,6 @@ public sealed partial class OutreachPlanner(
         LogRun(logger, planner, day, result.Looked, result.Planned, result.Skipped, result.Requeued, result.Dropped);
         return result;
     }
-
-    internal static TimeZoneInfo Zone(StoredMember member) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById(member.Profile.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 
     private static string Mark(Campaign campaign, string period) => $"{campaign.Name()}:{period}";
 

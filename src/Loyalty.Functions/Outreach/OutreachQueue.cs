@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
-using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Outreach;
 
 namespace Loyalty.Functions.Outreach;

@@ -89,7 +89,8 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
         var now = time.GetUtcNow();
         var changed = 0;
         var matched = 0;
-        await foreach (var hint in indexes.PartitionAsync(Tables.Phones, MemberIndexes.PhoneKey(from), ct))
+        var hints = indexes.PhonePartitions(from).ToAsyncEnumerable().SelectMany(partition => indexes.PartitionAsync(Tables.Phones, partition, ct));
+        await foreach (var hint in hints)
         {
             var member = await store.GetAsync(hint.Member, ct);
             if (member is null || member.IsErased || member.Profile.Phone != from)

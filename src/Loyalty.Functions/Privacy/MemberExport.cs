@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Operations;
+using Loyalty.Domain.Program;
 using Loyalty.Functions.Members;
 using Loyalty.Functions.Rewards;
-
-using Loyalty.Domain.Program;
 
 namespace Loyalty.Functions.Privacy;
 
@@ -35,7 +35,7 @@ public sealed record MemberExport(
         AccountExport.From(partition.Member.Account),
         [.. partition.Ledger.Select(LedgerEntryResponse.From)],
         [.. partition.Operations
-            .Where(o => o.Operation.Key.Kind == RedemptionRecorder.RedeemKind)
+            .Where(o => o.Operation.Key.Kind == OperationKinds.Redemption)
             .Select(o => RedemptionRecorder.View(o.Operation))
             .OrderByDescending(r => r.RedeemedAt)],
         [.. partition.Operations.Select(OperationExport.From)],
@@ -48,26 +48,30 @@ public sealed record AccountExport(
     long Balance,
     long Lifetime,
     long Debt,
+    long Owed,
     string? Tier,
     DateOnly? TierReviewOn,
     int PurchaseCount,
     DateTimeOffset? LastPurchaseAt,
     IReadOnlyList<LotRecord> Lots,
     IReadOnlyDictionary<string, MonthExport> Months,
-    IReadOnlyDictionary<string, DateOnly> Grants)
+    IReadOnlyList<Grant> Grants,
+    IReadOnlyList<Voucher> Vouchers)
 {
     public static AccountExport From(Account a) => new(
         a.EnrolledAt,
         a.Balance.Value,
         a.Lifetime.Value,
         a.Debt.Value,
+        a.Owed.Value,
         a.Tier,
         a.TierReviewOn,
         a.PurchaseCount,
         a.LastPurchaseAt,
         [.. a.Lots.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))],
         a.Months.ToDictionary(m => m.Key.ToString(), m => new MonthExport(m.Value.Spend, m.Value.Points)),
-        a.Grants.ToDictionary(g => g.Key, g => g.Value));
+        a.Grants,
+        a.Vouchers);
 }
 
 /// <param name="Spend">Base points of purchases in the month (amount × points per unit).</param>
@@ -81,7 +85,7 @@ public sealed record OperationExport(string Kind, string Id, DateTimeOffset? Rec
         o.Operation.Key.Id.Value,
         o.RecordedAt,
         Parse(o.Operation.ResultJson),
-        Parse(o.Operation.DetailsJson),
+        Parse(o.Operation.RecordJson),
         [.. o.Operation.Entries.Select(e => e.ToString(CultureInfo.InvariantCulture))]);
 
     private static JsonElement? Parse(string? json)

@@ -27,86 +27,80 @@ public static partial class PrivacyApi
         return app;
     }
 
-    private static async Task<Results<Ok<MemberExport>, ProblemHttpResult>> Export(
-        string memberId,
-        HttpContext http,
-        MemberStore store,
-        ProgramDefinition program,
-        AuditLog audit,
-        IEnumerable<IPersonalDataSource> sources,
-        TimeProvider time,
-        ILoggerFactory logs,
-        CancellationToken ct)
+    private static async Task<Results<Ok<MemberExport>, ProblemHttpResult>> Export(string memberId, [AsParameters] PrivacyServices services, CancellationToken ct)
     {
-        var v = new Validator();
-        var member = v.Id("memberId", memberId);
-        var actor = Actor(http, v);
-        if (v.HasErrors)
+        if (services.Read(memberId) is not { } request)
         {
-            return Problems.Invalid(v.Errors);
+            return services.Problem!;
         }
 
-        var id = MemberId.Parse(member!);
-        var partition = await store.ReadPartitionAsync(id, ct);
+        var partition = await services.Store.ReadPartitionAsync(request.Id, ct);
         if (partition is null)
         {
             return Problems.NotFound(memberId);
         }
 
         var sections = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var source in sources)
+        foreach (var source in services.Sources)
         {
-            sections[source.Section] = await source.ExportAsync(id, ct);
+            sections[source.Section] = await source.ExportAsync(request.Id, ct);
         }
 
         // Audited before anything is handed out: if the audit cannot be written, nothing is exported.
-        var now = time.GetUtcNow();
-        await audit.RecordAsync(new AuditEntry(id, "export", actor, "exported", http.TraceIdentifier, now), ct);
-        LogPrivacy(logs.CreateLogger(typeof(PrivacyApi)), "export", id.Value);
-        return TypedResults.Ok(MemberExport.From(partition, program.Tiers, sections, now));
+        var now = await services.AuditAsync(request, "export", "exported", ct);
+        return TypedResults.Ok(MemberExport.From(partition, services.Program.Tiers, sections, now));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Erase(
-        string memberId,
-        HttpContext http,
-        MemberStore store,
-        AuditLog audit,
-        IEnumerable<IPersonalDataSource> sources,
-        TimeProvider time,
-        ILoggerFactory logs,
-        CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Erase(string memberId, [AsParameters] PrivacyServices services, CancellationToken ct)
     {
-        var v = new Validator();
-        var member = v.Id("memberId", memberId);
-        var actor = Actor(http, v);
-        if (v.HasErrors)
+        if (services.Read(memberId) is not { } request)
         {
-            return Problems.Invalid(v.Errors);
+            return services.Problem!;
         }
 
-        var id = MemberId.Parse(member!);
-        var erasure = await store.EraseAsync(id, ct);
+        var erasure = await services.Store.EraseAsync(request.Id, ct);
         if (erasure is null)
         {
             return Problems.NotFound(memberId);
         }
 
         // On every request, not only the first: a repeated DELETE completes an erasure that failed part-way.
-        foreach (var source in sources)
+        foreach (var source in services.Sources)
         {
-            await source.EraseAsync(id, ct);
+            await source.EraseAsync(request.Id, ct);
         }
 
-        var outcome = erasure.ErasedNow ? "erased" : "already-erased";
-        await audit.RecordAsync(new AuditEntry(id, "erase", actor, outcome, http.TraceIdentifier, time.GetUtcNow()), ct);
-        LogPrivacy(logs.CreateLogger(typeof(PrivacyApi)), outcome, id.Value);
+        await services.AuditAsync(request, "erase", erasure.ErasedNow ? "erased" : "already-erased", ct);
         return TypedResults.NoContent();
     }
 
-    private static string Actor(HttpContext http, Validator v) =>
-        http.Request.Headers.TryGetValue(ActorHeader, out var values)
-            ? v.Text(ActorHeader, values.ToString(), 100, required: true) ?? Unspecified
-            : Unspecified;
+    /// <summary>What both privacy endpoints use, as one parameter object.</summary>
+    private sealed record PrivacyServices(
+        HttpContext Http, MemberStore Store, ProgramDefinition Program, AuditLog Audit, IEnumerable<IPersonalDataSource> Sources, TimeProvider Time, ILoggerFactory Logs)
+    {
+        public ProblemHttpResult? Problem { get; private set; }
+
+        /// <summary>The member and the caller's name for themselves (<c>x-actor</c>), or null with <see cref="Problem"/> set.</summary>
+        public (MemberId Id, string Actor)? Read(string memberId)
+        {
+            var v = new Validator();
+            var member = v.Id<MemberId>("memberId", memberId);
+            var actor = Http.Request.Headers.TryGetValue(ActorHeader, out var values)
+                ? v.Text(ActorHeader, values.ToString(), 100, required: true) ?? Unspecified
+                : Unspecified;
+            Problem = v.HasErrors ? Problems.Invalid(v.Errors) : null;
+            return v.HasErrors ? null : (member!.Value, actor);
+        }
+
+        /// <summary>Records who did what to the member's data, never the data itself; returns when.</summary>
+        public async Task<DateTimeOffset> AuditAsync((MemberId Id, string Actor) request, string action, string outcome, CancellationToken ct)
+        {
+            var now = Time.GetUtcNow();
+            await Audit.RecordAsync(new AuditEntry(request.Id, action, request.Actor, outcome, Http.TraceIdentifier, now), ct);
+            LogPrivacy(Logs.CreateLogger(typeof(PrivacyApi)), outcome, request.Id.Value);
+            return now;
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Privacy request {Action} done for {MemberId}")]
     private static partial void LogPrivacy(ILogger logger, string action, string memberId);

@@ -10,8 +10,8 @@ namespace Loyalty.Functions.Purchases;
 /// <c>POST /api/purchases</c> does, so an order delivered on both paths is credited once.
 /// <para>A valid purchase or a replay answers 200 and the message is completed. A storage outage answers 503, so the
 /// trigger retries later. A message that can never be recorded (not JSON, invalid, unknown member, purchase id reused
-/// with other content) answers 4xx with the reason: the trigger retries it like any failure and then moves it to
-/// <c>purchases-poison</c> (Storage) or the dead-letter queue (Service Bus). The README says why.</para></summary>
+/// with other content or by another member) answers 4xx with the reason: the trigger retries it like any failure and
+/// then moves it to <c>purchases-poison</c> (Storage) or the dead-letter queue (Service Bus). The README says why.</para></summary>
 public static partial class PurchaseFunctions
 {
     public const string FromQueue = "RecordPurchaseFromQueue";
@@ -20,30 +20,20 @@ public static partial class PurchaseFunctions
     /// <summary>The trigger binding's name in both function.json files.</summary>
     public const string MessageBinding = "message";
 
-    private static readonly MessageKind Queue = new(FromQueue, "Id", "DequeueCount");
-    private static readonly MessageKind ServiceBus = new(FromServiceBus, "MessageId", "DeliveryCount");
+    private static readonly MessageKind Queue = new(FromQueue, "DequeueCount");
+    private static readonly MessageKind ServiceBus = new(FromServiceBus, "DeliveryCount");
 
     public static IEndpointRouteBuilder MapPurchaseFunctions(this IEndpointRouteBuilder app)
     {
-        app.MapPost($"/{FromQueue}", (HttpRequest request, PurchaseRecorder recorder, ILoggerFactory loggers, CancellationToken ct) =>
-            RecordAsync(Queue, request, recorder, loggers, ct)).ExcludeFromDescription();
-        app.MapPost($"/{FromServiceBus}", (HttpRequest request, PurchaseRecorder recorder, ILoggerFactory loggers, CancellationToken ct) =>
-            RecordAsync(ServiceBus, request, recorder, loggers, ct)).ExcludeFromDescription();
+        app.MapInvocation<PurchaseRecorder>(FromQueue, (invocation, recorder, logger, ct) => RecordAsync(Queue, invocation, recorder, logger, ct));
+        app.MapInvocation<PurchaseRecorder>(FromServiceBus, (invocation, recorder, logger, ct) => RecordAsync(ServiceBus, invocation, recorder, logger, ct));
         return app;
     }
 
     private static async Task<JsonHttpResult<InvocationResult>> RecordAsync(
-        MessageKind kind, HttpRequest http, PurchaseRecorder recorder, ILoggerFactory loggers, CancellationToken ct)
+        MessageKind kind, FunctionInvocation invocation, PurchaseRecorder recorder, ILogger logger, CancellationToken ct)
     {
-        var logger = loggers.CreateLogger(typeof(PurchaseFunctions).FullName!);
-        var (invocation, error) = await FunctionInvocation.ReadAsync(http, ct);
-        if (invocation is null)
-        {
-            LogUnreadable(logger, kind.Function, error!);
-            return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
-        }
-
-        var message = new MessageRef(kind.Function, invocation.MetadataString(kind.IdKey) ?? "(no id)", invocation.MetadataNumber(kind.CountKey));
+        var message = new MessageRef(kind.Function, invocation.LogId(), invocation.MetadataNumber(kind.CountKey));
         if (invocation.JsonValue(MessageBinding) is not { } json)
         {
             return Reject(logger, message, StatusCodes.Status400BadRequest, "no message", $"Data.{MessageBinding} is missing");
@@ -62,18 +52,7 @@ public static partial class PurchaseFunctions
             return Reject(logger, message, StatusCodes.Status400BadRequest, "invalid purchase", Describe(v.Errors));
         }
 
-        OperationResult<PurchaseResult> result;
-        try
-        {
-            result = await recorder.RecordAsync(purchase, ct);
-        }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
-        {
-            LogTransient(logger, kind.Function, message.Id, message.Attempt, e.GetType().Name);
-            return InvocationResult.Failed(
-                StatusCodes.Status503ServiceUnavailable, $"Message {message.Id}: storage is unavailable or busy; nothing was recorded. It will be retried.");
-        }
-
+        var result = await recorder.RecordAsync(purchase, ct);
         var purchaseId = purchase.PurchaseId.Value;
         switch (result.Status)
         {
@@ -86,9 +65,9 @@ public static partial class PurchaseFunctions
             case OperationStatus.MemberNotFound:
                 return Reject(logger, message, StatusCodes.Status404NotFound, "unknown member", $"purchase {purchaseId}: no member has its memberId");
             case OperationStatus.Conflict:
-                return Reject(logger, message, StatusCodes.Status409Conflict, "idempotency conflict", $"purchase {purchaseId} was already recorded with different content");
+                return Reject(logger, message, StatusCodes.Status409Conflict, "idempotency conflict", $"purchase {purchaseId} was already recorded with different content or for another member");
             default:
-                return Reject(logger, message, StatusCodes.Status422UnprocessableEntity, "refused by the program rules", $"purchase {purchaseId}: {result.Rejection}");
+                return Reject(logger, message, StatusCodes.Status422UnprocessableEntity, "refused by the program rules", $"purchase {purchaseId}: {result.Refusal?.Detail}");
         }
     }
 
@@ -115,13 +94,7 @@ public static partial class PurchaseFunctions
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Function} cannot record message {MessageId} (attempt {Attempt}): {Reason}: {Errors}")]
     private static partial void LogRejected(ILogger logger, string function, string messageId, long? attempt, string reason, string errors);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: transient failure on message {MessageId} (attempt {Attempt}): {Error}; it will be retried")]
-    private static partial void LogTransient(ILogger logger, string function, string messageId, long? attempt, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: unreadable invocation: {Error}")]
-    private static partial void LogUnreadable(ILogger logger, string function, string error);
-
-    private sealed record MessageKind(string Function, string IdKey, string CountKey);
+    private sealed record MessageKind(string Function, string CountKey);
 
     private sealed record MessageRef(string Function, string Id, long? Attempt);
 }

@@ -1,7 +1,6 @@
 using Loyalty.Domain;
 using Loyalty.Domain.Program;
-using Loyalty.Domain.Purchases;
-using Loyalty.Domain.Rules;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Purchases;
@@ -17,19 +16,20 @@ public sealed record PurchaseRequest(
     IReadOnlyList<PurchaseLineRequest>? Lines)
 {
     public const int MaxLines = 100;
+    public const decimal MaxQuantity = 1_000_000;
 
     /// <summary>Turns the request into a purchase the program accepts, or records in <paramref name="v"/> why not.</summary>
     public Purchase? ToPurchase(Validator v, ProgramDefinition program, DateTimeOffset now)
     {
-        var purchaseId = v.Id("purchaseId", PurchaseId);
-        var memberId = v.Id("memberId", MemberId);
+        var purchaseId = v.Id<OperationId>("purchaseId", PurchaseId);
+        var memberId = v.Id<Domain.MemberId>("memberId", MemberId);
         var money = ParseMoney(v, program);
         var occurredAt = v.Timestamp("occurredAt", OccurredAt, now);
-        var storeId = v.Id("storeId", StoreId, required: false);
-        var lines = ParseLines(v);
+        var storeId = v.IdText("storeId", StoreId, required: false);
+        var lines = ParseLines(v, money);
         return v.HasErrors
             ? null
-            : new Purchase(OperationId.Parse(purchaseId!), Domain.MemberId.Parse(memberId!), money!.Value, occurredAt!.Value, storeId, lines);
+            : new Purchase(purchaseId!.Value, memberId!.Value, money!.Value, occurredAt!.Value, storeId, lines);
     }
 
     private Money? ParseMoney(Validator v, ProgramDefinition program)
@@ -71,7 +71,9 @@ public sealed record PurchaseRequest(
         }
     }
 
-    private List<PurchaseLine> ParseLines(Validator v)
+    // Lines describe the purchase; they cannot be worth more than it, or a promotion on a category could pay out
+    // points for money that was never spent.
+    private List<PurchaseLine> ParseLines(Validator v, Money? money)
     {
         var lines = new List<PurchaseLine>();
         if (Lines is null)
@@ -85,31 +87,54 @@ public sealed record PurchaseRequest(
             return lines;
         }
 
+        var valid = true;
         for (var i = 0; i < Lines.Count; i++)
         {
             var field = $"lines[{i}]";
             if (Lines[i] is not { } line)
             {
                 v.Add(field, "Must be an object.");
+                valid = false;
                 continue;
             }
 
             var sku = v.Text($"{field}.sku", line.Sku, 64, required: true);
             var category = v.Text($"{field}.category", line.Category, 64);
-            if (line.Quantity is not > 0 || line.Quantity > 1_000_000)
+            var ok = sku is not null;
+            if (line.Quantity is not > 0 || line.Quantity > MaxQuantity)
             {
-                v.Add($"{field}.quantity", "Must be greater than zero and at most 1000000.");
+                v.Add($"{field}.quantity", $"Must be greater than zero and at most {MaxQuantity}.");
+                ok = false;
             }
 
-            if (line.Amount is not >= 0 || line.Amount > 1_000_000_000_000m)
+            if (line.Amount is not >= 0)
             {
-                v.Add($"{field}.amount", "Must be zero or more.");
+                v.Add($"{field}.amount", line.Amount is null ? "Required." : "Must be zero or more.");
+                ok = false;
+            }
+            else if (money is { } m && !m.Currency.Allows(line.Amount.Value))
+            {
+                v.Add($"{field}.amount", $"{m.Currency.Code} amounts have at most {m.Currency.MinorUnits} decimal places.");
+                ok = false;
+            }
+            else if (money is { } total && line.Amount > total.Amount)
+            {
+                v.Add($"{field}.amount", $"Must be at most the purchase amount ({total.Amount} {total.Currency.Code}).");
+                ok = false;
             }
 
-            if (sku is not null && !v.HasErrors)
+            if (ok)
             {
-                lines.Add(new PurchaseLine(sku, category, line.Quantity!.Value, line.Amount!.Value));
+                lines.Add(new PurchaseLine(sku!, category, line.Quantity!.Value, line.Amount!.Value));
             }
+
+            valid &= ok;
+        }
+
+        var sum = lines.Sum(l => l.Amount);
+        if (valid && money is { } purchase && sum > purchase.Amount)
+        {
+            v.Add("lines", $"The line amounts add up to {sum} {purchase.Currency.Code}, more than the purchase amount ({purchase.Amount} {purchase.Currency.Code}).");
         }
 
         return lines;
@@ -117,16 +142,3 @@ public sealed record PurchaseRequest(
 }
 
 public sealed record PurchaseLineRequest(string? Sku, string? Category, decimal? Quantity, decimal? Amount);
-
-/// <summary>What recording a purchase gives back, first time and on every replay.</summary>
-/// <param name="PointsEarned">Earned and bonus points together; the ledger has one entry each.</param>
-/// <param name="Balance">The balance right after this purchase.</param>
-/// <param name="Tier">The member's tier after this purchase.</param>
-/// <param name="Vouchers">Rewards a spend-threshold rule gave for this purchase.</param>
-public sealed record PurchaseResult(string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier, IReadOnlyList<VoucherResult> Vouchers);
-
-public sealed record VoucherResult(string RewardId, string Code, string Rule);
-
-/// <summary>What later operations need to know about a recorded purchase: the record returns work from, and the
-/// referrer to credit when it was the member's first purchase.</summary>
-public sealed record PurchaseDetails(PurchaseRecord Record, string? ReferredBy);

@@ -1,3 +1,4 @@
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,10 +1,7 @@
-using System.Globalization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Domain.Ledger;
-using Loyalty.Domain.Program;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Http;
-using Loyalty.Functions.Purchases;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Returns;
@@ -13,14 +10,8 @@ namespace Loyalty.Functions.Returns;
 /// <param name="Amount">In the purchase's currency.</param>
 public sealed record ReturnRequest(string? ReturnId, string? PurchaseId, string? MemberId, decimal? Amount, string? OccurredAt);
 
-/// <param name="PointsReversed">Points taken back by this return.</param>
-/// <param name="Returnable">What of the purchase can still be returned.</param>
-public sealed record ReturnResult(string ReturnId, string PurchaseId, string MemberId, long PointsReversed, long Balance, decimal ReturnedTotal, decimal Returnable);
-
 public static class ReturnsApi
 {
-    public const string OperationKind = "return";
-    public const string ExceedsPurchase = "return-exceeds-purchase";
     public const string PurchaseNotFound = "/problems/purchase-not-found";
 
     public static IEndpointRouteBuilder MapReturnsApi(this IEndpointRouteBuilder app)
@@ -28,7 +19,7 @@ public static class ReturnsApi
         app.MapPost("/returns", RecordReturn)
             .WithTags("Returns")
             .WithName("RecordReturn")
-            .WithSummary("Take back the points of returned goods, in proportion (idempotent by returnId)")
+            .WithSummary("Take back what a purchase gave for the returned part: points in proportion, tier, threshold rewards (idempotent by returnId)")
             .AcceptsJson<ReturnRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -37,7 +28,7 @@ public static class ReturnsApi
     }
 
     private static async Task<Results<Created<ReturnResult>, Ok<ReturnResult>, ProblemHttpResult>> RecordReturn(
-        HttpRequest request, MemberStore store, ProgramDefinition program, TimeProvider time, CancellationToken ct)
+        HttpRequest request, MemberStore store, TimeProvider time, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<ReturnRequest>(request, ct);
         if (problem is not null)
@@ -46,9 +37,9 @@ public static class ReturnsApi
         }
 
         var v = new Validator();
-        var returnId = v.Id("returnId", body!.ReturnId);
-        var purchaseId = v.Id("purchaseId", body.PurchaseId);
-        var memberId = v.Id("memberId", body.MemberId);
+        var returnId = v.Id<OperationId>("returnId", body!.ReturnId);
+        var purchaseId = v.Id<OperationId>("purchaseId", body.PurchaseId);
+        var memberId = v.Id<MemberId>("memberId", body.MemberId);
         var occurredAt = v.Timestamp("occurredAt", body.OccurredAt, time.GetUtcNow());
         if (body.Amount is not > 0)
         {
@@ -60,28 +51,11 @@ public static class ReturnsApi
             return Problems.Invalid(v.Errors);
         }
 
-        var amount = body.Amount!.Value;
-        var member = MemberId.Parse(memberId!);
-        var purchaseKey = new OperationKey(PurchaseRecorder.OperationKind, OperationId.Parse(purchaseId!));
-        var fingerprint = Fingerprints.Of(string.Join('\n', returnId, purchaseId, memberId, amount.ToString(CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.'), occurredAt!.Value.UtcTicks));
-
-        var result = await store.ExecuteAsync(member, new OperationKey(OperationKind, OperationId.Parse(returnId!)), fingerprint, purchaseKey, (m, purchaseOp) =>
-        {
-            var details = purchaseOp!.Details<PurchaseDetails>()!;
-            var record = details.Record;
-            if (amount > record.Returnable || !Currency.Parse(record.Currency).Allows(amount))
-            {
-                return Decision<ReturnResult>.Reject(ExceedsPurchase);
-            }
-
-            var posting = new Posting(m.Account, time.GetUtcNow());
-            var after = Domain.Rules.Returns.Reverse(program, posting, record, amount, occurredAt.Value, returnId!);
-            var reversed = -posting.Net.Value;
-            var result = new ReturnResult(returnId!, purchaseId!, memberId!, reversed, posting.Account.Balance.Value, after.ReturnedAmount, after.Returnable);
-            return Decision<ReturnResult>.Commit(posting, result, relatedDetails: details with { Record = after });
-        }, ct);
-
-        var noPurchase = TypedResults.Problem($"Member '{memberId}' has no purchase '{purchaseId}'.", statusCode: 404, title: "Purchase not found", type: PurchaseNotFound);
-        return Problems.Answer(result, $"/api/members/{memberId}/ledger", memberId!, "return", returnId!, noPurchase);
+        var command = new RecordReturn(returnId!.Value, purchaseId!.Value, memberId!.Value, body.Amount!.Value, occurredAt!.Value);
+        var result = await store.RunAsync(command, ct);
+        var member = memberId.Value.Value;
+        var noPurchase = TypedResults.Problem(
+            $"Member '{member}' has no purchase '{purchaseId.Value}'.", statusCode: 404, title: "Purchase not found", type: PurchaseNotFound);
+        return Problems.Answer(result, $"/api/members/{member}/ledger", member, "return", returnId.Value.Value, noPurchase);
     }
 }

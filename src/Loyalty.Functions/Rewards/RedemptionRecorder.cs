@@ -1,9 +1,7 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
-using Loyalty.Domain.Rules;
-using Loyalty.Functions.Purchases;
 
 namespace Loyalty.Functions.Rewards;
 
@@ -27,17 +25,11 @@ namespace Loyalty.Functions.Rewards;
 /// <para>Points are never spent twice: the redemption id is the key of the operation row in the member's partition, so a
 /// second commit of the same redemption conflicts and replays the first.</para></summary>
 public sealed partial class RedemptionRecorder(
-    MemberStore store, RewardStock stock, ProgramDefinition program, TimeProvider time, VoucherCodes vouchers, ILogger<RedemptionRecorder> logger)
+    MemberStore store, RewardStock stock, ProgramDefinition program, ILogger<RedemptionRecorder> logger)
 {
-    public const string RedeemKind = "redeem";
-    public const string CancelKind = "cancel";
-    public const string OutOfStock = "out-of-stock";
-    public const string InProgress = "redemption-in-progress";
-
-    // Not a problem a caller sees: the recorder turns it into a transient failure.
-    private const string WindowPassed = "commit-window-passed";
-
+    // Its own turns: the member transaction inside one takes the store's.
     private readonly KeyedTurns turns = new();
+
 
     public Reward? Find(string rewardId) => program.Rewards.FirstOrDefault(r => r.Id == rewardId);
 
@@ -49,16 +41,15 @@ public sealed partial class RedemptionRecorder(
             r.Id,
             r.NameIn(locale),
             r.PointsCost,
-            KindOf(r),
+            Redeem.KindOf(r),
             r.MinTier,
             r.Stock is { } units ? Math.Max(0, units - taken[i]) : null,
-            member is null ? null : !member.IsErased && Redemptions.Refusal(program, member.Account, r) is null))];
+            member is null ? null : !member.IsErased && Redeem.Refusal(program, member.Account, r) is null))];
     }
 
     public async Task<OperationResult<RedemptionResult>> RedeemAsync(MemberId memberId, OperationId redemptionId, Reward reward, CancellationToken ct)
     {
-        var key = new OperationKey(RedeemKind, redemptionId);
-        var hash = Fingerprints.Of($"{memberId.Value}\n{redemptionId.Value}\n{reward.Id}");
+        var key = new OperationKey(OperationKinds.Redemption, redemptionId);
 
         // Attempts of one redemption in this instance take turns: a retry waits for the first and then replays it.
         using var turn = await turns.TakeAsync($"{memberId.Value}|{redemptionId.Value}", ct);
@@ -78,18 +69,18 @@ public sealed partial class RedemptionRecorder(
                     return new(OperationStatus.MemberNotFound);
                 }
 
-                if ((member.IsErased ? MemberStore.MemberErased : Redemptions.Refusal(program, member.Account, reward)) is { } refusal)
+                if ((member.IsErased ? new MemberErased() : Redeem.Refusal(program, member.Account, reward)) is { } refusal)
                 {
-                    return new(OperationStatus.Rejected, Rejection: refusal);
+                    return new(OperationStatus.Refused, Refusal: refusal, Member: member);
                 }
 
                 held = await ReserveAsync(reward.Id, units, memberId, redemptionId, ct);
                 switch (held.Outcome)
                 {
                     case ReserveOutcome.OutOfStock:
-                        return new(OperationStatus.Rejected, Rejection: OutOfStock);
+                        return new(OperationStatus.Refused, Refusal: new OutOfStock(reward.Id, units), Member: member);
                     case ReserveOutcome.InProgress:
-                        return new(OperationStatus.Rejected, Rejection: InProgress);
+                        return new(OperationStatus.Refused, Refusal: new RedemptionInProgress(), Member: member);
                     case ReserveOutcome.Settled:
                         // Confirmed or cancelled only once the redemption's row exists: an attempt in another instance
                         // committed it since we looked, and the member transaction below replays it.
@@ -99,7 +90,8 @@ public sealed partial class RedemptionRecorder(
         }
 
         var reserved = held is { Outcome: ReserveOutcome.Reserved };
-        var result = await store.ExecuteAsync(memberId, key, hash, member => Decide(member, reward, redemptionId, reserved ? held : null), ct);
+        var commitBy = reserved ? held!.ReservedAt + RewardStock.CommitWindow : (DateTimeOffset?)null;
+        var result = await store.RunAsync(new Redeem(redemptionId, memberId, reward, commitBy), ct);
         if (result.Status is OperationStatus.Created or OperationStatus.Replayed)
         {
             // Also on a replay: it completes a redemption whose confirmation a crash interrupted.
@@ -118,9 +110,9 @@ public sealed partial class RedemptionRecorder(
             await stock.ReleaseAsync(reward.Id, memberId, redemptionId, held!.Holder!, ct);
         }
 
-        if (result.Rejection == WindowPassed)
+        if (result.Refusal is CommitWindowPassed passed)
         {
-            throw new TimeoutException("Storage was too slow to commit the redemption within its reservation; nothing was spent.");
+            throw new TimeoutException(passed.Detail);
         }
 
         return result;
@@ -130,28 +122,7 @@ public sealed partial class RedemptionRecorder(
     /// reward goes back to stock. Idempotent: cancelling again replays the first cancellation.</summary>
     public async Task<OperationResult<CancellationResult>> CancelAsync(MemberId memberId, OperationId redemptionId, CancellationToken ct)
     {
-        var result = await store.ExecuteAsync(
-            memberId,
-            new OperationKey(CancelKind, redemptionId),
-            "cancel",
-            new OperationKey(RedeemKind, redemptionId),
-            (member, redemption) =>
-            {
-                var details = redemption!.Details<RedemptionDetails>()!;
-                if (details.CancelledAt is not null)
-                {
-                    // Only when this cancellation's own row exists (both are written together): the store replays it.
-                    return Decision<CancellationResult>.Reject("redemption-cancelled");
-                }
-
-                var now = time.GetUtcNow();
-                var posting = new Posting(member.Account, now);
-                Redemptions.Cancel(posting, [.. details.Consumed.Select(l => new Lot(l.ExpiresOn, new Points(l.Points)))], redemptionId.Value);
-                var cancelled = new CancellationResult(
-                    redemptionId.Value, memberId.Value, details.RewardId, posting.Net.Value, posting.Account.Balance.Value, now, details.Consumed);
-                return Decision<CancellationResult>.Commit(posting, cancelled, relatedDetails: details with { CancelledAt = now });
-            },
-            ct);
+        var result = await store.RunAsync(new CancelRedemption(redemptionId, memberId), ct);
 
         // Also on a replay: it returns the unit if a crash came between the cancellation and this step.
         if (result is { Status: OperationStatus.Created or OperationStatus.Replayed, Value: { } value })
@@ -166,7 +137,7 @@ public sealed partial class RedemptionRecorder(
     public async Task<IReadOnlyList<RedemptionView>?> ListAsync(MemberId memberId, CancellationToken ct)
     {
         var memberRead = store.GetAsync(memberId, ct);
-        var list = await store.ListOperationsAsync(memberId, RedeemKind, ct);
+        var list = await store.ListOperationsAsync(memberId, OperationKinds.Redemption, ct);
         if (await memberRead is null)
         {
             return null;
@@ -176,12 +147,12 @@ public sealed partial class RedemptionRecorder(
     }
 
     public async Task<RedemptionView?> GetAsync(MemberId memberId, OperationId redemptionId, CancellationToken ct) =>
-        await store.GetOperationAsync(memberId, new OperationKey(RedeemKind, redemptionId), ct) is { } op ? View(op) : null;
+        await store.GetOperationAsync(memberId, new OperationKey(OperationKinds.Redemption, redemptionId), ct) is { } op ? View(op) : null;
 
     public static RedemptionView View(StoredOperation op)
     {
         var result = op.Result<RedemptionResult>()!;
-        var details = op.Details<RedemptionDetails>()!;
+        var details = op.Record<RedemptionRecord>()!;
         return new RedemptionView(
             result.RedemptionId,
             result.RewardId,
@@ -192,37 +163,6 @@ public sealed partial class RedemptionRecorder(
             result.RedeemedAt,
             details.CancelledAt is null ? "active" : "cancelled",
             details.CancelledAt);
-    }
-
-    private Decision<RedemptionResult> Decide(StoredMember member, Reward reward, OperationId redemptionId, Reservation? held)
-    {
-        var now = time.GetUtcNow();
-        if (held is not null && now > held.ReservedAt + RewardStock.CommitWindow)
-        {
-            // Past its window the reservation may be reconciled away: committing now could sell a unit twice.
-            return Decision<RedemptionResult>.Reject(WindowPassed);
-        }
-
-        if (Redemptions.Refusal(program, member.Account, reward) is { } refusal)
-        {
-            return Decision<RedemptionResult>.Reject(refusal);
-        }
-
-        var posting = new Posting(member.Account, now);
-        var consumed = Redemptions.Redeem(posting, reward, redemptionId.Value);
-        var code = vouchers.Next();
-        var result = new RedemptionResult(
-            redemptionId.Value,
-            member.Id.Value,
-            reward.Id,
-            reward.NameIn(member.Profile.Locale),
-            KindOf(reward),
-            code,
-            reward.PointsCost,
-            posting.Account.Balance.Value,
-            now);
-        var details = new RedemptionDetails(reward.Id, code, reward.PointsCost, [.. consumed.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))], now);
-        return Decision<RedemptionResult>.Commit(posting, result, details);
     }
 
     /// <summary>Reserves a unit; when none is left, first settles reservations that crashed attempts left behind.</summary>
@@ -238,11 +178,9 @@ public sealed partial class RedemptionRecorder(
     }
 
     private async Task<RedemptionFate> FateAsync(MemberId memberId, OperationId redemptionId, CancellationToken ct) =>
-        await store.GetOperationAsync(memberId, new OperationKey(RedeemKind, redemptionId), ct) is not { } op
+        await store.GetOperationAsync(memberId, new OperationKey(OperationKinds.Redemption, redemptionId), ct) is not { } op
             ? RedemptionFate.NotRedeemed
-            : op.Details<RedemptionDetails>()?.CancelledAt is null ? RedemptionFate.Redeemed : RedemptionFate.Cancelled;
-
-    private static string KindOf(Reward reward) => reward.Kind.ToString().ToLowerInvariant();
+            : op.Record<RedemptionRecord>()?.CancelledAt is null ? RedemptionFate.Redeemed : RedemptionFate.Cancelled;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redeemed {RewardId} as {RedemptionId} for {MemberId}")]
     private static partial void LogRedeemed(ILogger logger, string rewardId, string redemptionId, string memberId);

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -11,8 +12,10 @@ public static class RewardsApi
     /// <summary>Seconds a caller should wait before retrying a redemption that is still in progress elsewhere.</summary>
     private const string InProgressRetryAfter = "30";
 
+    // A reward's stock is shared by every member, so its writers wait longer between attempts than one member's do.
     public static IServiceCollection AddRewards(this IServiceCollection services) => services
-        .AddSingleton(sp => new RewardStock(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), Random.Shared))
+        .AddSingleton(sp => new RewardStock(
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), new Contention(sp.GetRequiredService<Random>(), maxDelayMilliseconds: 200)))
         .AddSingleton<RedemptionRecorder>();
 
     public static IEndpointRouteBuilder MapRewardsApi(this IEndpointRouteBuilder app)
@@ -43,7 +46,7 @@ public static class RewardsApi
         string? memberId, string? locale, RedemptionRecorder recorder, MemberStore store, CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id("memberId", memberId, required: false);
+        var member = v.Id<MemberId>("memberId", memberId, required: false);
         if (locale is not null && (locale.Length is 0 or > 35 || !locale.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
         {
             v.Add("locale", "Must be a BCP 47 language tag such as en, zh-CN or ru.");
@@ -55,9 +58,9 @@ public static class RewardsApi
         }
 
         StoredMember? stored = null;
-        if (member is not null && (stored = await store.GetAsync(MemberId.Parse(member), ct)) is null)
+        if (member is { } id && (stored = await store.GetAsync(id, ct)) is null)
         {
-            return Problems.NotFound(member);
+            return Problems.NotFound(id.Value);
         }
 
         return TypedResults.Ok(await recorder.CatalogAsync(stored, locale ?? stored?.Profile.Locale ?? "en", ct));
@@ -73,9 +76,9 @@ public static class RewardsApi
         }
 
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
-        var redemptionId = v.Id("redemptionId", body!.RedemptionId);
-        var rewardId = v.Id("rewardId", body.RewardId);
+        var member = v.Id<MemberId>("memberId", memberId);
+        var redemptionId = v.Id<OperationId>("redemptionId", body!.RedemptionId);
+        var rewardId = v.IdText("rewardId", body.RewardId);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
@@ -86,31 +89,26 @@ public static class RewardsApi
             return Problems.RewardNotFound(rewardId!);
         }
 
-        var result = await recorder.RedeemAsync(MemberId.Parse(member!), OperationId.Parse(redemptionId!), reward, ct);
-        if (result.Rejection == RedemptionRecorder.InProgress)
+        var result = await recorder.RedeemAsync(member!.Value, redemptionId!.Value, reward, ct);
+        if (result.Refusal is RedemptionInProgress)
         {
             request.HttpContext.Response.Headers.RetryAfter = InProgressRetryAfter;
         }
 
-        return result.Status switch
-        {
-            OperationStatus.Created => TypedResults.Created($"/api/members/{member}/redemptions/{redemptionId}", result.Value),
-            OperationStatus.Replayed => TypedResults.Ok(result.Value),
-            _ => Problems.For(result, member!, "redemption", redemptionId!),
-        };
+        return Problems.Answer(result, $"/api/members/{memberId}/redemptions/{redemptionId.Value.Value}", memberId, "redemption", redemptionId.Value.Value);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<RedemptionView>>, ProblemHttpResult>> ListRedemptions(
         string memberId, RedemptionRecorder recorder, CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
+        var member = v.Id<MemberId>("memberId", memberId);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
-        var list = await recorder.ListAsync(MemberId.Parse(member!), ct);
+        var list = await recorder.ListAsync(member!.Value, ct);
         return list is null ? Problems.NotFound(memberId) : TypedResults.Ok(list);
     }
 
@@ -118,39 +116,35 @@ public static class RewardsApi
         string memberId, string redemptionId, RedemptionRecorder recorder, MemberStore store, CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
-        var redemption = v.Id("redemptionId", redemptionId);
+        var member = v.Id<MemberId>("memberId", memberId);
+        var redemption = v.Id<OperationId>("redemptionId", redemptionId);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
-        var id = MemberId.Parse(member!);
-        if (await recorder.GetAsync(id, OperationId.Parse(redemption!), ct) is { } view)
+        if (await recorder.GetAsync(member!.Value, redemption!.Value, ct) is { } view)
         {
             return TypedResults.Ok(view);
         }
 
-        return await store.GetAsync(id, ct) is null ? Problems.NotFound(memberId) : Problems.RedemptionNotFound(memberId, redemptionId);
+        return await store.GetAsync(member.Value, ct) is null ? Problems.NotFound(memberId) : Problems.RedemptionNotFound(memberId, redemptionId);
     }
 
     private static async Task<Results<Ok<CancellationResult>, ProblemHttpResult>> CancelRedemption(
         string memberId, string redemptionId, RedemptionRecorder recorder, CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id("memberId", memberId);
-        var redemption = v.Id("redemptionId", redemptionId);
+        var member = v.Id<MemberId>("memberId", memberId);
+        var redemption = v.Id<OperationId>("redemptionId", redemptionId);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
         }
 
-        var result = await recorder.CancelAsync(MemberId.Parse(member!), OperationId.Parse(redemption!), ct);
-        return result.Status switch
-        {
-            OperationStatus.Created or OperationStatus.Replayed => TypedResults.Ok(result.Value),
-            OperationStatus.RelatedNotFound => Problems.RedemptionNotFound(memberId, redemptionId),
-            _ => Problems.For(result, memberId, "cancellation", redemptionId),
-        };
+        var result = await recorder.CancelAsync(member!.Value, redemption!.Value, ct);
+        return result.Status is OperationStatus.Created or OperationStatus.Replayed
+            ? TypedResults.Ok(result.Value)
+            : Problems.For(result, memberId, "cancellation", redemptionId, Problems.RedemptionNotFound(memberId, redemptionId));
     }
 }

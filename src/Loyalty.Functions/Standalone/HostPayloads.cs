@@ -8,7 +8,7 @@ namespace Loyalty.Functions.Standalone;
 /// values that are not JSON objects pass through Json.NET's <c>SerializeObject</c> first, so a string becomes a
 /// JSON string holding a quoted string and a number becomes its text. The runner sends exactly this, so that
 /// functions see the same thing in both modes.</summary>
-public static class HostPayloads
+public static partial class HostPayloads
 {
     /// <summary>A Storage queue message, as the queue trigger passes it.</summary>
     public static JsonObject Queue(string function, string binding, QueueMessageInfo message, DateTimeOffset now)

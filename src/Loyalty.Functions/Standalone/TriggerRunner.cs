@@ -30,6 +30,7 @@ public sealed partial class TriggerRunner(
     FunctionCatalog catalog,
     FunctionInvoker invoker,
     StorageAccount storage,
+    ServiceBusClients serviceBus,
     IConfiguration configuration,
     IOptions<TriggerRunnerOptions> options,
     IHostApplicationLifetime lifetime,
@@ -155,8 +156,22 @@ public sealed partial class TriggerRunner(
             return Task.Run(() => listener.RunAsync(stopping, abort), CancellationToken.None);
         }
 
-        // Service Bus has no local emulator here: its Storage-queue twin serves local runs (design decision 2).
-        LogSkipped(logger, function.Name, $"{function.TriggerType} is not run standalone; POST /admin/functions/{function.Name} runs it");
+        // Against a real namespace when the trigger's connection is set; without it (no emulator can run here) the
+        // Storage-queue twin serves local runs (design decision 2).
+        if (function.Is(FunctionDefinition.ServiceBusTrigger) && function.Setting("connection") is { Length: > 0 } connection
+            && serviceBus.For(connection) is { } client)
+        {
+            if (!TryResolve(function, "queueName", out var queueName))
+            {
+                return null;
+            }
+
+            var listener = new ServiceBusTriggerListener(function, queueName, client, ServiceBusSettings.Read(catalog.AppRoot), invoker, time, functionLogger);
+            LogListening(logger, function.Name, "Service Bus queue", listener.QueueName);
+            return Task.Run(() => listener.RunAsync(stopping, abort), CancellationToken.None);
+        }
+
+        LogSkipped(logger, function.Name, $"{function.TriggerType} is not run standalone without its connection setting; POST /admin/functions/{function.Name} runs it");
         return null;
     }
 

@@ -29,6 +29,7 @@ public static class TriggersApi
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false })
             .RemoveAllLoggers();
         services.AddSingleton<FunctionInvoker>();
+        services.AddSingleton<ServiceBusClients>();
         services.AddSingleton<TriggerRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<TriggerRunner>());
         return services;

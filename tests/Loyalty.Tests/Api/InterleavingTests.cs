@@ -15,10 +15,10 @@ public sealed class InterleavingTests(AppFixture fixture) : IClassFixture<AppFix
     public async Task PurchasesReturnsAndAdjustments_SentTwiceAndInParallel_EndAsIfSentOnceInOrder()
     {
         var member = await fixture.EnrollAsync();
-        var purchases = Enumerable.Range(1, 12).Select(i => (A.Purchase(member) with { PurchaseId = $"p{i}" }).WithAmount(10 * i)).ToList();
+        var purchases = Enumerable.Range(1, 12).Select(i => (A.Purchase(member) with { PurchaseId = $"{member}-p{i}" }).WithAmount(10 * i)).ToList();
         var returns = purchases.Where((_, i) => i % 3 == 0).Select((p, i) =>
-            $$"""{"returnId":"r{{i}}","purchaseId":"{{p.PurchaseId}}","memberId":"{{member}}","amount":{{p.Amount / 2}},"occurredAt":"2026-11-24T11:30:00Z"}""").ToList();
-        var adjustments = new[] { 15, -7, 30 }.Select((points, i) => $$"""{"adjustmentId":"a{{i}}","points":{{points}},"reason":"support"}""").ToList();
+            $$"""{"returnId":"{{member}}-r{{i}}","purchaseId":"{{p.PurchaseId}}","memberId":"{{member}}","amount":{{p.Amount / 2}},"occurredAt":"2026-11-24T11:30:00Z"}""").ToList();
+        var adjustments = new[] { 15, -7, 30 }.Select((points, i) => $$"""{"adjustmentId":"{{member}}-a{{i}}","points":{{points}},"reason":"support"}""").ToList();
 
         // Every request twice, all at once, in a shuffled order; returns after their purchases exist.
         var first = purchases.Select(p => p.ToJson()).SelectMany(json => new[] { json, json }).Select(json => ("/api/purchases", json))
@@ -35,7 +35,7 @@ public sealed class InterleavingTests(AppFixture fixture) : IClassFixture<AppFix
 
         var store = fixture.App.Service<MemberStore>();
         var id = MemberId.Parse(member);
-        var operations = await store.GetOperationsAsync(id, CancellationToken.None);
+        var operations = (await store.ReadPartitionAsync(id, CancellationToken.None))!.Operations.Select(o => o.Operation).ToList();
         var (entries, _) = await store.GetLedgerAsync(id, 1000, null, CancellationToken.None);
         Assert.Equal(12 + 4 + 3, operations.Count);
         Assert.Equal(entries.Select(e => e.Seq).Order(), operations.SelectMany(o => o.Entries).Order());

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Loyalty.Domain.Operations;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Functions.Privacy;
@@ -51,7 +52,7 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
         var member = await fixture.EnrollAsync(Wei);
         await fixture.EarnAsync(member, 40, March);
         await fixture.EarnAsync(member, 1000);
-        using var redeemed = await fixture.RedeemAsync(member, "coffee", "r-coffee");
+        using var redeemed = await fixture.RedeemAsync(member, "coffee", $"{member}-coffee");
         Assert.Equal(HttpStatusCode.Created, redeemed.StatusCode);
         return member;
     }
@@ -72,7 +73,7 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
         Assert.Equal(["earn", "earn", "tier", "redeem"], export.Ledger.Select(e => e.Kind));
         Assert.Equal(export.Account.Balance, export.Ledger.Sum(e => e.Points));
         var redemption = Assert.Single(export.Redemptions);
-        Assert.Equal(("r-coffee", "免费咖啡", "active"), (redemption.RedemptionId, redemption.RewardName, redemption.Status));
+        Assert.Equal(($"{member}-coffee", "免费咖啡", "active"), (redemption.RedemptionId, redemption.RewardName, redemption.Status));
         Assert.Equal(["purchase", "purchase", "redeem"], export.Operations.Select(o => o.Kind).Order());
         var redeemOp = export.Operations.Single(o => o.Kind == "redeem");
         Assert.Equal(redemption.VoucherCode, redeemOp.Result!.Value.GetProperty("voucherCode").GetString());
@@ -134,7 +135,7 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
         var hints = new[]
         {
             (Tables.Birthdays, "0315"),
-            (Tables.Phones, MemberIndexes.PhoneKey("+8613800138000")),
+            (Tables.Phones, TestKeys.Phone.Current("+8613800138000")),
             (Tables.LastPurchase, "20261124"),
             (Tables.TierReview, "20271124"),
         };
@@ -206,7 +207,7 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
 
         using var purchase = await Client.PostJsonAsync("/api/purchases", A.Purchase(member).ToJson());
         using var redemption = await fixture.RedeemAsync(member, "coffee");
-        using var cancel = await fixture.CancelAsync(member, "r-coffee");
+        using var cancel = await fixture.CancelAsync(member, $"{member}-coffee");
         using var update = await Client.PutJsonAsync($"/api/members/{member}", A.Member().ToJson());
 
         foreach (var response in new[] { purchase, redemption, cancel, update })

@@ -1,6 +1,6 @@
 using System.Net;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Members;
-using Loyalty.Functions.Purchases;
 using Loyalty.Tests.Infrastructure;
 
 namespace Loyalty.Tests.Api;

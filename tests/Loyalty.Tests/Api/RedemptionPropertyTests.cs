@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using CsCheck;
+using Loyalty.Domain.Operations;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Functions.Rewards;
 using Loyalty.Tests.Infrastructure;
 
 namespace Loyalty.Tests.Api;

@@ -1,8 +1,8 @@
 using System.Net;
 using Azure.Data.Tables;
+using Loyalty.Domain.Operations;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
-using Loyalty.Functions.Rewards;
 using Loyalty.Tests.Infrastructure;
 
 namespace Loyalty.Tests.Api;
@@ -64,11 +64,11 @@ public sealed class RedemptionRecoveryTests(Azurite azurite)
         var tote = fx.Limited("tote");
         var member = await fx.EnrollAsync();
         await fx.EarnAsync(member, 100);
-        await CrashAfterReservingAsync(fx, tote, member, "r-1");
+        await CrashAfterReservingAsync(fx, tote, member, $"{member}-r1");
 
-        using var tooSoon = await fx.RedeemAsync(member, tote, "r-1");
+        using var tooSoon = await fx.RedeemAsync(member, tote, $"{member}-r1");
         fx.Time.Advance(PastTheLease);
-        using var retried = await fx.RedeemAsync(member, tote, "r-1");
+        using var retried = await fx.RedeemAsync(member, tote, $"{member}-r1");
 
         Assert.Equal(HttpStatusCode.Conflict, tooSoon.StatusCode);
         Assert.Equal("/problems/redemption-in-progress", (await tooSoon.ReadProblemAsync()).Type);
@@ -86,10 +86,10 @@ public sealed class RedemptionRecoveryTests(Azurite azurite)
         var tote = fx.Limited("tote");
         var member = await fx.EnrollAsync();
         await fx.EarnAsync(member, 100);
-        using var first = await fx.RedeemAsync(member, tote, "r-1");
-        await UndoConfirmationAsync(fx, tote, member, "r-1");
+        using var first = await fx.RedeemAsync(member, tote, $"{member}-r1");
+        await UndoConfirmationAsync(fx, tote, member, $"{member}-r1");
 
-        using var retried = await fx.RedeemAsync(member, tote, "r-1");
+        using var retried = await fx.RedeemAsync(member, tote, $"{member}-r1");
 
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal((await first.ReadAsync<RedemptionResult>()).VoucherCode, (await retried.ReadAsync<RedemptionResult>()).VoucherCode);
@@ -107,8 +107,8 @@ public sealed class RedemptionRecoveryTests(Azurite azurite)
         var other = await fx.EnrollAsync();
         await fx.EarnAsync(member, 100);
         await fx.EarnAsync(other, 100);
-        using var first = await fx.RedeemAsync(member, tote, "r-1");
-        await UndoConfirmationAsync(fx, tote, member, "r-1");
+        using var first = await fx.RedeemAsync(member, tote, $"{member}-r1");
+        await UndoConfirmationAsync(fx, tote, member, $"{member}-r1");
         fx.Time.Advance(PastTheLease);
 
         using var response = await fx.RedeemAsync(other, tote);
@@ -126,13 +126,13 @@ public sealed class RedemptionRecoveryTests(Azurite azurite)
         var tote = fx.Limited("tote");
         var member = await fx.EnrollAsync();
         await fx.EarnAsync(member, 100);
-        using var redeemed = await fx.RedeemAsync(member, tote, "r-1");
-        using var cancelled = await fx.CancelAsync(member, "r-1");
+        using var redeemed = await fx.RedeemAsync(member, tote, $"{member}-r1");
+        using var cancelled = await fx.CancelAsync(member, $"{member}-r1");
         // As if the cancellation had committed in the member's partition and crashed before returning the unit.
-        await fx.RewardsTable.UpdateEntityAsync(new TableEntity(tote, $"r|{member}|r-1") { ["Status"] = "confirmed" }, Azure.ETag.All, TableUpdateMode.Merge);
+        await fx.RewardsTable.UpdateEntityAsync(new TableEntity(tote, $"r|{member}|{member}-r1") { ["Status"] = "confirmed" }, Azure.ETag.All, TableUpdateMode.Merge);
         await fx.RewardsTable.UpdateEntityAsync(new TableEntity(tote, "stock") { ["Taken"] = 1 }, Azure.ETag.All, TableUpdateMode.Merge);
 
-        using var retried = await fx.CancelAsync(member, "r-1");
+        using var retried = await fx.CancelAsync(member, $"{member}-r1");
 
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(await cancelled.ReadAsync<CancellationResult>() with { RestoredLots = [] }, await retried.ReadAsync<CancellationResult>() with { RestoredLots = [] });

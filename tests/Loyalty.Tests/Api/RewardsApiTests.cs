@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Members;
 using Loyalty.Functions.Rewards;
 using Loyalty.Tests.Infrastructure;
@@ -114,7 +115,7 @@ public sealed partial class RewardsApiTests(RewardsFixture fixture) : IClassFixt
 
         // The 40 March points (expiring first) went entirely, then 10 of the November ones.
         var after = await fixture.GetMemberAsync(member);
-        Assert.Equal(new PointsResponse(90, 140, new ExpiryResponse(90, NovemberExpiry)), after.Points);
+        Assert.Equal(new PointsResponse(90, 140, 0, new ExpiryResponse(90, NovemberExpiry)), after.Points);
         var entry = (await fixture.GetLedgerAsync(member)).Entries[0];
         Assert.Equal(("redeem", -50L, 90L, redemptionId), (entry.Kind, entry.Points, entry.BalanceAfter, entry.Reference));
     }
@@ -332,7 +333,7 @@ public sealed partial class RewardsApiTests(RewardsFixture fixture) : IClassFixt
         var result = await response.ReadAsync<CancellationResult>();
         Assert.Equal((redemptionId, tote, 50L, 140L, A.Now), (result.RedemptionId, result.RewardId, result.PointsRestored, result.Balance, result.CancelledAt));
         Assert.Equal([new LotRecord(MarchExpiry, 40), new LotRecord(NovemberExpiry, 10)], result.RestoredLots);
-        Assert.Equal(new PointsResponse(140, 140, new ExpiryResponse(40, MarchExpiry)), (await fixture.GetMemberAsync(member)).Points);
+        Assert.Equal(new PointsResponse(140, 140, 0, new ExpiryResponse(40, MarchExpiry)), (await fixture.GetMemberAsync(member)).Points);
         var entry = (await fixture.GetLedgerAsync(member)).Entries[0];
         Assert.Equal(("reverse", 50L, 140L, redemptionId), (entry.Kind, entry.Points, entry.BalanceAfter, entry.Reference));
         Assert.Equal(0, await fixture.TakenAsync(tote));
@@ -403,9 +404,9 @@ public sealed partial class RewardsApiTests(RewardsFixture fixture) : IClassFixt
     {
         var member = await fixture.EnrollAsync();
         await fixture.EarnAsync(member, 100);
-        using var coffee = await fixture.RedeemAsync(member, "coffee", "r-coffee");
+        using var coffee = await fixture.RedeemAsync(member, "coffee", $"{member}-coffee");
         using var donation = await fixture.RedeemAsync(member, "donation", "r-donation");
-        using var cancel = await fixture.CancelAsync(member, "r-coffee");
+        using var cancel = await fixture.CancelAsync(member, $"{member}-coffee");
 
         using var response = await Client.GetAsync($"/api/members/{member}/redemptions");
         using var single = await Client.GetAsync($"/api/members/{member}/redemptions/r-donation");
@@ -413,8 +414,8 @@ public sealed partial class RewardsApiTests(RewardsFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var list = (await response.ReadAsync<List<RedemptionView>>()).ToDictionary(r => r.RedemptionId);
         Assert.Equal(2, list.Count);
-        Assert.Equal(("cancelled", (DateTimeOffset?)A.Now), (list["r-coffee"].Status, list["r-coffee"].CancelledAt));
-        Assert.Equal((await coffee.ReadAsync<RedemptionResult>()).VoucherCode, list["r-coffee"].VoucherCode);
+        Assert.Equal(("cancelled", (DateTimeOffset?)A.Now), (list[$"{member}-coffee"].Status, list[$"{member}-coffee"].CancelledAt));
+        Assert.Equal((await coffee.ReadAsync<RedemptionResult>()).VoucherCode, list[$"{member}-coffee"].VoucherCode);
         Assert.Equal(("active", "charity", 30L), (list["r-donation"].Status, list["r-donation"].Kind, list["r-donation"].PointsSpent));
         Assert.Equal(list["r-donation"], await single.ReadAsync<RedemptionView>());
     }

@@ -1,9 +1,7 @@
 using System.Net;
-using Loyalty.Functions.Adjustments;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Jobs;
 using Loyalty.Functions.Members;
-using Loyalty.Functions.Purchases;
-using Loyalty.Functions.Returns;
 using Loyalty.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -86,7 +84,7 @@ public sealed class RulesApiTests(PrivateAzurite azurite) : IAsyncLifetime, ICla
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
         var r1 = await first.ReadAsync<ReturnResult>();
         Assert.Equal((40L, 60m), (r1.PointsReversed, r1.Returnable));
-        Assert.Equal(r1, await again.ReadAsync<ReturnResult>());
+        Assert.Equivalent(r1, await again.ReadAsync<ReturnResult>(), strict: true);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, tooMuch.StatusCode);
         Assert.Equal("/problems/return-exceeds-purchase", (await tooMuch.ReadProblemAsync()).Type);
         Assert.Equal(60, (await rest.ReadAsync<ReturnResult>()).PointsReversed);
@@ -125,11 +123,11 @@ public sealed class RulesApiTests(PrivateAzurite azurite) : IAsyncLifetime, ICla
     public async Task Adjustment_AddsOrTakesPointsWithTheReason_Idempotently()
     {
         var member = await Enroll();
-        var body = """{"adjustmentId":"goodwill-1","points":120,"reason":"Coffee machine broke"}""";
+        var body = $$"""{"adjustmentId":"{{member}}-goodwill-1","points":120,"reason":"Coffee machine broke"}""";
 
         using var first = await client.PostJsonAsync($"/api/members/{member}/adjustments", body);
         using var replay = await client.PostJsonAsync($"/api/members/{member}/adjustments", body);
-        using var take = await client.PostJsonAsync($"/api/members/{member}/adjustments", """{"adjustmentId":"fix-1","points":-20,"reason":"Double entry"}""");
+        using var take = await client.PostJsonAsync($"/api/members/{member}/adjustments", $$"""{"adjustmentId":"{{member}}-fix-1","points":-20,"reason":"Double entry"}""");
         using var zero = await client.PostJsonAsync($"/api/members/{member}/adjustments", """{"adjustmentId":"z","points":0,"reason":"x"}""");
         using var noReason = await client.PostJsonAsync($"/api/members/{member}/adjustments", """{"adjustmentId":"n","points":5}""");
 

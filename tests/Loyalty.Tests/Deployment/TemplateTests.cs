@@ -195,14 +195,16 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void KeyVault_UsesRbac_AndHoldsTheAcsConnectionString()
+    public void KeyVault_UsesRbac_AndHoldsTheAcsConnectionStringAndThePhoneKey()
     {
         var vault = Template.Resource("Microsoft.KeyVault/vaults");
-        var secret = Template.Resource("Microsoft.KeyVault/vaults/secrets");
+        var secrets = Template.ResourcesOfType("Microsoft.KeyVault/vaults/secrets").Select(s => (string)s["properties"]!["value"]!).ToList();
 
         Assert.True((bool)vault["properties"]!["enableRbacAuthorization"]!);
-        Assert.Contains("listKeys(", (string)secret["properties"]!["value"]!, StringComparison.Ordinal);
-        Assert.Contains("Microsoft.Communication/communicationServices", (string)secret["properties"]!["value"]!, StringComparison.Ordinal);
+        Assert.Equal(2, secrets.Count);
+        Assert.Contains(secrets, v => v.Contains("listKeys(", StringComparison.Ordinal) && v.Contains("Microsoft.Communication/communicationServices", StringComparison.Ordinal));
+        Assert.Contains("[parameters('phoneHintKey')]", secrets);
+        Assert.Equal("securestring", (string)Template.Root["parameters"]!["phoneHintKey"]!["type"]!);
     }
 
     [Fact]

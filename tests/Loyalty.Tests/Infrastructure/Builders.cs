@@ -55,3 +55,11 @@ public sealed record PurchaseJson
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonSerializerOptions.Web);
 }
+
+/// <summary>Secrets the tests run with: never used outside them.</summary>
+public static class TestKeys
+{
+    public const string PhoneSecret = "test-only-phone-key-0123456789";
+
+    public static Loyalty.Adapters.Storage.PhoneKeys Phone { get; } = new(PhoneSecret);
+}

@@ -56,6 +56,7 @@ public static class TestHost
 
         // Tests pin their rules: a plain program (1 point per unit, no bonuses) unless they give their own.
         builder.UseSetting("LOYALTY_PROGRAM_FILE", Path.Combine(AppContext.BaseDirectory, "Fixtures", "program.plain.json"));
+        builder.UseSetting(PhoneKeys.CurrentSetting, TestKeys.PhoneSecret);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

@@ -53,7 +53,7 @@ public sealed class OutreachRunnerTests(PrivateAzurite azurite) : IClassFixture<
         await Eventually.TrueAsync(() => acs.Sent.Count == 1, "the greeting is sent", TimeSpan.FromSeconds(30));
         var outbox = (Outbox)app.Services.GetService(typeof(Outbox))!;
         await Eventually.TrueAsync(
-            async () => (await outbox.GetAsync(new OutboxKey(MemberId.Parse(id), Campaign.Birthday, today.Year.ToString(CultureInfo.InvariantCulture)), default))?.Status == OutboxStatus.Sent,
+            async () => (await outbox.GetAsync(new OutboxKey(MemberId.Parse(id), Campaign.Birthday, today.Year.ToString(CultureInfo.InvariantCulture)), default))?.Status == MessageStatus.Sent,
             "the outbox row says sent");
         var sms = Assert.Single(acs.Sent);
         Assert.Equal(member.Phone, sms.To);

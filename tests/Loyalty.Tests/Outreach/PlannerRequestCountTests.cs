@@ -120,7 +120,7 @@ public sealed class PlannerRequestCountTests(PrivateAzurite azurite) : IClassFix
                 PurchaseCount = 1,
                 Lots = [new Lot(expires, new Points(100))],
             };
-            rows.Add(MemberRows.ToRow(id, profile, account, Night.AddDays(-1)));
+            rows.Add(MemberRows.ToRow(new StoredMember(id, profile, account, default), Night.AddDays(-1)));
             Hint(Tables.Birthdays, b.MonthDay, id.Value);
             Hint(Tables.LastPurchase, MemberIndexes.DayKey(lastPurchase), id.Value);
             Hint(Tables.LotExpiry, MemberIndexes.DayKey(expires), id.Value);

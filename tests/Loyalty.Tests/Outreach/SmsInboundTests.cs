@@ -159,8 +159,8 @@ public sealed class SmsInboundTests(Azurite azurite) : IAsyncLifetime
         var id = await host.EnrollAsync(OutreachHost.Member());
         var key = new OutboxKey(MemberId.Parse(id), Campaign.WinbackAtRisk, "2026-08-16");
         var outbox = host.App.Service<Outbox>();
-        await outbox.AddAsync(new OutboxRow { Key = key, Status = OutboxStatus.Planned, PlannedAt = Now, PlannedFor = Now }, CancellationToken.None);
-        await outbox.RecordOutcomeAsync(key, OutboxStatus.Sent, 1, "Outgoing_1", Now, null, CancellationToken.None);
+        await outbox.AddAsync(new OutboxRow { Key = key, Status = MessageStatus.Planned, PlannedAt = Now, PlannedFor = Now }, CancellationToken.None);
+        await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, 1, "Outgoing_1", Now, null, CancellationToken.None);
         var report = new JsonObject
         {
             ["id"] = "e-9",

@@ -3,9 +3,8 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
-using Loyalty.Domain.Purchases;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Purchases;
-using Loyalty.Functions.Rewards;
 using Loyalty.Functions.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Loyalty.Tests.Infrastructure;
@@ -39,7 +38,7 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
     private MemberStore NewStore()
     {
         var tables = azurite.Tables;
-        return new MemberStore(tables, new MemberIndexes(tables), time);
+        return MemberStore.Create(tables, Program, TestKeys.Phone, time);
     }
 
     private async Task<MemberId> Enroll(MemberStore store)
@@ -53,7 +52,7 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
         OperationId.Parse(purchaseId), member, new Money(amount, Currency.Parse("USD")), A.Now.AddHours(-1), null, []);
 
     private Task<OperationResult<PurchaseResult>> Record(MemberStore store, Purchase purchase) =>
-        new PurchaseRecorder(store, Program, time, new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), Metrics).RecordAsync(purchase, CancellationToken.None);
+        new PurchaseRecorder(store, Program, time, Metrics).RecordAsync(purchase, CancellationToken.None);
 
     private static readonly LoyaltyMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
@@ -106,7 +105,7 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
         var member = await Enroll(stores[0]);
 
         var results = await Task.WhenAll(Enumerable.Range(1, 45).Select(i =>
-            Record(stores[i % 3], APurchase(member, $"p{i}", i))));
+            Record(stores[i % 3], APurchase(member, $"{member.Value}-p{i}", i))));
 
         Assert.All(results, r => Assert.Equal(OperationStatus.Created, r.Status));
         var stored = (await stores[0].GetAsync(member, CancellationToken.None))!;
@@ -120,7 +119,7 @@ public sealed class MemberStoreTests(Azurite azurite) : IAsyncLifetime
         var store = NewStore();
         var member = await Enroll(store);
 
-        await Record(store, APurchase(member, "p1", 10));
+        await Record(store, APurchase(member, A.Id("p"), 10));
 
         var tables = azurite.Tables;
         var day = MemberIndexes.DayKey(DateOnly.FromDateTime(A.Now.AddHours(-1).UtcDateTime));

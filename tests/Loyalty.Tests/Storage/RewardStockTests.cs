@@ -19,7 +19,7 @@ public sealed class RewardStockTests(Azurite azurite) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private RewardStock NewInstance(int seed = 1) => new(azurite.Tables, time, new Random(seed));
+    private RewardStock NewInstance(int seed = 1) => new(azurite.Tables, time, new Contention(new Random(seed), maxDelayMilliseconds: 200));
 
     private static (MemberId Member, OperationId Redemption) ARedemption() => (MemberId.Parse(A.Id("m")), OperationId.Parse(A.Id("r")));
 

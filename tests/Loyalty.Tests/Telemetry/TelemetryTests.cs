@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using Loyalty.Functions.Purchases;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Loyalty.Functions.Rewards;
+namespace Loyalty.Domain.Operations;
 
 /// <summary>Voucher codes: 12 characters of Crockford's base 32 (no I, L, O, U) in groups of four, 60 random bits from
 /// a cryptographic source, so that codes can be neither guessed nor enumerated.</summary>

@@ -1,0 +1,96 @@
+using Loyalty.Domain.Program;
+
+namespace Loyalty.Domain.Ledger;
+
+/// <summary>What a points ledger promises, written once. Every change goes through one operation that the domain
+/// decides and the storage adapter commits in one transaction, so these hold after every commit:
+/// <list type="number">
+/// <item>The balance equals the sum of the ledger, and each entry's balance-after is the running sum.</item>
+/// <item>Every ledger entry belongs to exactly one operation; entries are numbered 1, 2, … without gaps.</item>
+/// <item>An operation id is used once per program and kind (an order id credits one member, once).</item>
+/// <item>No credit exceeds what the program's rules give for the money actually spent and not returned (checked by the
+/// reference model in the tests, which recomputes every credit from the rules).</item>
+/// <item>Lots are never empty or negative; a negative balance (debt) exists only where the program allows it and only
+/// with no lots left; points owed exist only where it does not.</item>
+/// <item>Stock is exact: units held equal the reservations that hold one (checked on the reward's partition).</item>
+/// <item>Erasure leaves no personal data outside the anonymised ledger (checked on every table that names members).</item>
+/// </list></summary>
+public static class Invariants
+{
+    /// <summary>Checks the invariants of one member (1, 2 and 5): what is wrong, or nothing.</summary>
+    /// <param name="operations">The ledger entries (sequence numbers) each of the member's operations made.</param>
+    public static IReadOnlyList<string> Check(
+        PointsRules rules, Account account, IReadOnlyList<LedgerEntry> ledger, IEnumerable<(string Operation, IReadOnlyList<long> Entries)> operations)
+    {
+        var problems = new List<string>();
+        var running = Points.Zero;
+        foreach (var (entry, index) in ledger.OrderBy(e => e.Seq).Select((e, i) => (e, i)))
+        {
+            running += entry.Points;
+            if (entry.Seq != index + 1)
+            {
+                problems.Add($"entry {entry.Seq} is at position {index + 1}: sequence numbers have a gap");
+            }
+
+            if (entry.BalanceAfter != running)
+            {
+                problems.Add($"entry {entry.Seq} says the balance after it is {entry.BalanceAfter}; the entries up to it add up to {running}");
+            }
+        }
+
+        if (account.Balance != running)
+        {
+            problems.Add($"the balance is {account.Balance} but the ledger adds up to {running}");
+        }
+
+        if (account.LastSeq != ledger.Count)
+        {
+            problems.Add($"the account's last entry is {account.LastSeq} but the ledger has {ledger.Count}");
+        }
+
+        var owners = new Dictionary<long, string>();
+        foreach (var (operation, entries) in operations)
+        {
+            foreach (var seq in entries)
+            {
+                if (!owners.TryAdd(seq, operation))
+                {
+                    problems.Add($"entry {seq} belongs to both {owners[seq]} and {operation}");
+                }
+            }
+        }
+
+        problems.AddRange(ledger.Where(e => !owners.ContainsKey(e.Seq)).Select(e => $"entry {e.Seq} belongs to no operation"));
+        problems.AddRange(owners.Keys.Where(seq => ledger.All(e => e.Seq != seq)).Select(seq => $"operation {owners[seq]} lists entry {seq}, which does not exist"));
+
+        if (account.Lots.Any(l => l.Remaining <= Points.Zero))
+        {
+            problems.Add("a lot is empty or negative");
+        }
+
+        if (account.Debt < Points.Zero || account.Owed < Points.Zero)
+        {
+            problems.Add($"debt {account.Debt} and owed {account.Owed} must not be negative");
+        }
+
+        if (account.Debt > Points.Zero && (account.Lots.Count > 0 || !rules.AllowNegativeBalance))
+        {
+            problems.Add($"a debt of {account.Debt} with {account.Lots.Count} lots open (negative balances allowed: {rules.AllowNegativeBalance})");
+        }
+
+        if (account.Owed > Points.Zero && rules.AllowNegativeBalance)
+        {
+            problems.Add($"{account.Owed} points owed although negative balances are allowed");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Invariant 3 across members: the operation ids of kinds that the caller chooses are used once in the program.</summary>
+    public static IReadOnlyList<string> UniqueIds(IEnumerable<(MemberId Member, string Kind, OperationId Id)> operations, IReadOnlySet<string> programWideKinds) =>
+        [.. operations
+            .Where(o => programWideKinds.Contains(o.Kind))
+            .GroupBy(o => (o.Kind, o.Id))
+            .Where(g => g.Select(o => o.Member).Distinct().Count() > 1)
+            .Select(g => $"{g.Key.Kind} {g.Key.Id.Value} is used by {string.Join(", ", g.Select(o => o.Member.Value).Distinct())}")];
+}

@@ -1,0 +1,40 @@
+using Loyalty.Domain.Ledger;
+
+namespace Loyalty.Domain.Operations;
+
+public sealed record AdjustmentResult(string AdjustmentId, string MemberId, long Points, long Balance, string Reason);
+
+/// <summary>Customer service adds or takes points, with the reason in the ledger. Credited points expire like earned
+/// ones, counted from now; a debit beyond the balance is refused where the program forbids negative balances.</summary>
+public sealed record AdjustPoints(OperationId AdjustmentId, MemberId Member, Points Points, string Reason)
+    : MemberOperation<AdjustmentResult>(Member, new OperationKey(OperationKinds.Adjustment, AdjustmentId))
+{
+    /// <summary>The largest adjustment either way.</summary>
+    public const long MaxPoints = 1_000_000;
+
+    public override string Fingerprint => Operations.Fingerprint.Of(Key.Kind, AdjustmentId.Value, Member.Value, Points.Value, Reason);
+
+    public override bool ClaimsId => true;
+
+    public override Outcome<AdjustmentResult> Decide(Member member, object? related, OperationContext context)
+    {
+        var program = context.Program;
+        var posting = new Posting(member.Account, context.Now);
+        if (Points > Points.Zero)
+        {
+            posting.Credit(LedgerKind.Adjust, Points, program.Points.ExpiryFor(context.Now), context.Now, AdjustmentId.Value, Reason);
+        }
+        else
+        {
+            var debit = -Points;
+            if (!program.Points.AllowNegativeBalance && member.Account.Balance < debit)
+            {
+                return new InsufficientPoints(member.Account.Balance.Value, debit.Value);
+            }
+
+            posting.Debit(LedgerKind.Adjust, debit, context.Now, AdjustmentId.Value, Reason);
+        }
+
+        return Outcome<AdjustmentResult>.Commit(posting, new AdjustmentResult(AdjustmentId.Value, Member.Value, Points.Value, posting.Account.Balance.Value, Reason));
+    }
+}

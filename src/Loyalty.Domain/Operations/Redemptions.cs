@@ -1,0 +1,119 @@
+using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Program;
+
+namespace Loyalty.Domain.Operations;
+
+/// <summary>What a redemption gives back, first time and on every replay (the same voucher code).</summary>
+/// <param name="RewardName">In the member's locale at the time of the redemption.</param>
+/// <param name="VoucherCode">The code the member shows or quotes: for a charity donation, the donation's reference.</param>
+/// <param name="Balance">The balance right after the redemption.</param>
+public sealed record RedemptionResult(
+    string RedemptionId,
+    string MemberId,
+    string RewardId,
+    string RewardName,
+    string Kind,
+    string VoucherCode,
+    long PointsSpent,
+    long Balance,
+    DateTimeOffset RedeemedAt);
+
+/// <summary>What a cancellation gives back, first time and on every replay.</summary>
+/// <param name="RestoredLots">The points put back, each with the expiry it had before it was spent.</param>
+public sealed record CancellationResult(
+    string RedemptionId,
+    string MemberId,
+    string RewardId,
+    long PointsRestored,
+    long Balance,
+    DateTimeOffset CancelledAt,
+    IReadOnlyList<LotRecord> RestoredLots);
+
+/// <summary>Points that expire together (null: never).</summary>
+public sealed record LotRecord(DateOnly? ExpiresOn, long Points);
+
+/// <summary>Facts of a redemption kept with it: the lots it consumed (so that a cancellation restores their expiry)
+/// and, once cancelled, when.</summary>
+public sealed record RedemptionRecord(
+    string RewardId,
+    string VoucherCode,
+    long PointsSpent,
+    IReadOnlyList<LotRecord> Consumed,
+    DateTimeOffset RedeemedAt,
+    DateTimeOffset? CancelledAt = null);
+
+/// <summary>Spends points on a reward, soonest-expiring first, and remembers the lots consumed.</summary>
+/// <param name="CommitBy">For a reward with limited stock: the last moment the redemption may commit, while its
+/// reservation of a unit still holds; after it, committing could sell a unit twice.</param>
+public sealed record Redeem(OperationId RedemptionId, MemberId Member, Reward Reward, DateTimeOffset? CommitBy = null)
+    : MemberOperation<RedemptionResult>(Member, new OperationKey(OperationKinds.Redemption, RedemptionId))
+{
+    public override string Fingerprint => Operations.Fingerprint.Of(Key.Kind, Member.Value, RedemptionId.Value, Reward.Id);
+
+    public override bool ClaimsId => true;
+
+    /// <summary>Why the member cannot redeem the reward now, or null if they can.</summary>
+    public static Refusal? Refusal(ProgramDefinition program, Account account, Reward reward)
+    {
+        if (reward.MinTier is { } min && Math.Max(0, program.Tiers.IndexOf(account.Tier)) < program.Tiers.IndexOf(min))
+        {
+            return new TierRequired(min, program.Tiers.Shown(account.Tier));
+        }
+
+        return account.Balance < new Points(reward.PointsCost) ? new InsufficientPoints(account.Balance.Value, reward.PointsCost) : null;
+    }
+
+    public static string KindOf(Reward reward) => reward.Kind.ToString().ToLowerInvariant();
+
+    public override Outcome<RedemptionResult> Decide(Member member, object? related, OperationContext context)
+    {
+        if (CommitBy is { } deadline && context.Now > deadline)
+        {
+            return new CommitWindowPassed();
+        }
+
+        if (Refusal(context.Program, member.Account, Reward) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var now = context.Now;
+        var posting = new Posting(member.Account, now);
+        var consumed = posting.Debit(LedgerKind.Redeem, new Points(Reward.PointsCost), now, RedemptionId.Value, Reward.Id).Consumed;
+        var code = context.NewVoucherCode();
+        var result = new RedemptionResult(
+            RedemptionId.Value, Member.Value, Reward.Id, Reward.NameIn(member.Profile.Locale), KindOf(Reward), code, Reward.PointsCost, posting.Account.Balance.Value, now);
+        var record = new RedemptionRecord(Reward.Id, code, Reward.PointsCost, [.. consumed.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))], now);
+        return Outcome<RedemptionResult>.Commit(posting, result, record);
+    }
+}
+
+/// <summary>Cancels a redemption: its points come back into lots with their original expiry (a credit, so they pay
+/// what the member owes first). Cancelling again replays the first cancellation.</summary>
+public sealed record CancelRedemption(OperationId RedemptionId, MemberId Member)
+    : MemberOperation<CancellationResult>(Member, new OperationKey(OperationKinds.Cancellation, RedemptionId))
+{
+    public const string Note = "redemption cancelled";
+
+    public override string Fingerprint => Operations.Fingerprint.Of(Key.Kind, Member.Value, RedemptionId.Value);
+
+    public override OperationKey? RelatedKey => new OperationKey(OperationKinds.Redemption, RedemptionId);
+
+    public override Type? RelatedRecordType => typeof(RedemptionRecord);
+
+    public override Outcome<CancellationResult> Decide(Member member, object? related, OperationContext context)
+    {
+        var redemption = (RedemptionRecord)related!;
+        if (redemption.CancelledAt is { } at)
+        {
+            return new AlreadyCancelled(at);
+        }
+
+        var now = context.Now;
+        var posting = new Posting(member.Account, now);
+        posting.Restore(LedgerKind.Reverse, [.. redemption.Consumed.Select(l => new Lot(l.ExpiresOn, new Points(l.Points)))], now, RedemptionId.Value, Note);
+        var restored = redemption.Consumed.Sum(l => l.Points);
+        var result = new CancellationResult(RedemptionId.Value, Member.Value, redemption.RewardId, restored, posting.Account.Balance.Value, now, redemption.Consumed);
+        return Outcome<CancellationResult>.Commit(posting, result, relatedRecord: redemption with { CancelledAt = now });
+    }
+}

@@ -1,0 +1,43 @@
+using Loyalty.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Loyalty.Functions.Invocations;
+
+/// <summary>The one wrapper of every non-HTTP function: <c>POST /{FunctionName}</c> as the Functions host (or the
+/// standalone runner) calls it. It reads the invocation (an unreadable one answers 400, so the trigger retries it and
+/// then moves it to poison), runs the function, and answers 503 when storage is unavailable or busy, so the trigger
+/// retries later. The function itself only maps its payload to a domain call and the outcome to an answer.</summary>
+public static partial class InvocationEndpoints
+{
+    public static RouteHandlerBuilder MapInvocation<TService>(
+        this IEndpointRouteBuilder app, string function, Func<FunctionInvocation, TService, ILogger, CancellationToken, Task<JsonHttpResult<InvocationResult>>> handle)
+        where TService : notnull =>
+        app.MapPost($"/{function}", async (HttpRequest request, TService service, ILoggerFactory loggers, CancellationToken ct) =>
+        {
+            var logger = loggers.CreateLogger($"Loyalty.Functions.{function}");
+            var (invocation, error) = await FunctionInvocation.ReadAsync(request, ct);
+            if (invocation is null)
+            {
+                LogUnreadable(logger, function, error!);
+                return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
+            }
+
+            try
+            {
+                return await handle(invocation, service, logger, ct);
+            }
+            catch (Exception e) when (TransientFailures.IsTransient(e))
+            {
+                var message = invocation.LogId();
+                LogTransient(logger, function, message, e.GetType().Name);
+                return InvocationResult.Failed(
+                    StatusCodes.Status503ServiceUnavailable, $"{function} ({message}): storage is unavailable or busy; nothing more was done. It will be retried.");
+            }
+        }).ExcludeFromDescription();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: unreadable invocation: {Error}")]
+    private static partial void LogUnreadable(ILogger logger, string function, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: transient failure on {Message} ({Error}); it will be retried")]
+    private static partial void LogTransient(ILogger logger, string function, string message, string error);
+}
