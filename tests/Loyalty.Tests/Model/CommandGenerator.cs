@@ -131,10 +131,11 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
             left -= part;
         }
 
-        // (new) Lines worth more than the purchase are refused; today's code credits them.
-        if (Has(ModelSpec.Lines) && Chance(5))
+        // (new) Lines worth more than the purchase are refused (today's code credits them): one line worth more, or
+        // lines each within the amount that add up to more.
+        if (Has(ModelSpec.Lines) && Chance(8))
         {
-            lines.Add(new PurchaseLine("sku-big", "pastry", 1, amount + 1));
+            lines.Add(new PurchaseLine("sku-big", "pastry", 1, Chance(50) ? amount + 1 : amount));
         }
 
         return lines;

@@ -2,8 +2,9 @@ namespace Loyalty.Tests.Model;
 
 /// <summary>Which specification the model holds the service to: today's behaviour (what does not change), plus each
 /// part the ledger specification marks (new), one switch each, so that a run can leave out the parts already known to
-/// fail. <see cref="FullSpec"/> is every part. LOYALTY_MODEL_SPEC chooses: <c>today</c> (the default until the operation
-/// core lands on main), <c>full</c>, or a comma-separated list of the parts.</summary>
+/// fail. <see cref="FullSpec"/> is every part and the default, since the operation core is on main. LOYALTY_MODEL_SPEC
+/// chooses: <c>full</c>, <c>today</c> (the behaviour before the operation core, for its code), or a comma-separated
+/// list of the parts.</summary>
 public sealed record ModelSpec(IReadOnlySet<string> Parts)
 {
     /// <summary>What a return (or a voided grant) cannot take back is owed and paid from later credits.</summary>
@@ -27,7 +28,8 @@ public sealed record ModelSpec(IReadOnlySet<string> Parts)
     /// <summary>Adjustment points: 10, 10.0 and 1e1 are ten; fractions and values out of range are 400.</summary>
     public const string Numbers = "numbers";
 
-    /// <summary>Expiry of more lots than one transaction holds (110 back-dated purchases).</summary>
+    /// <summary>Expiry of more lots than one transaction holds (110 back-dated purchases); a back-dated purchase whose
+    /// points' day has passed expires them at once.</summary>
     public const string Expiry = "expiry";
 
     /// <summary>Erasure leaves no hint of any phone or birthday, no referrer in stored details, even racing a PUT;
@@ -48,8 +50,8 @@ public sealed record ModelSpec(IReadOnlySet<string> Parts)
 
     public static ModelSpec Parse(string? text) => text switch
     {
-        null or "" or "today" => Today,
-        "full" => FullSpec,
+        null or "" or "full" => FullSpec,
+        "today" => Today,
         _ => new(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(p => All.Contains(p) ? p : throw new ArgumentException($"LOYALTY_MODEL_SPEC: '{p}' is none of today, full, {string.Join(", ", All)}"))
             .ToHashSet()),

@@ -206,6 +206,8 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         Invariant(entries.Keys.All(seq => owners.GetValueOrDefault(seq) == 1), m.Id,
             $"2: every ledger entry is listed by exactly one operation (entries {string.Join(", ", entries.Keys.Where(s => owners.GetValueOrDefault(s) != 1))} are not)");
         Invariant(owners.Keys.All(entries.ContainsKey), m.Id, "2: every entry an operation lists is in the ledger");
+        Invariant(ledger.Select((e, i) => e["entryId"]!.GetValue<string>() == (i + 1).ToString(CultureInfo.InvariantCulture)).All(ok => ok), m.Id,
+            "2: entries are numbered 1, 2, … without gaps, oldest first");
 
         var merged = actual.GroupBy(a => (a.Kind, a.Id))
             .Select(g => (g.Key.Kind, g.Key.Id, FirstSeq: g.Min(a => a.FirstSeq), Entries: g.SelectMany(a => a.Entries).ToList()))

@@ -248,6 +248,16 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         PayOwedIfKept(posting, p.PurchaseId);
+        if (Spec.Has(ModelSpec.Expiry) && lot < Today)
+        {
+            // (README, Lots and expiry) Back-filled history: points whose day has passed are credited and expire at
+            // once, with every lot due by then, so that they can never be spent.
+            foreach (var (day, points) in m.Lots.Where(l => l.Key <= lot).ToList())
+            {
+                posting.Expire(day, points);
+            }
+        }
+
         posting.Commit();
         purchases[p.PurchaseId] = new PurchaseRecord(p, p.Amount * ppu, earn, Program.ReverseBonuses ? reversibleBonus : 0);
         if (first && m.ReferredBy is { } referrer)
