@@ -2,14 +2,14 @@
 # Soak of the model-based test (tests/Loyalty.Tests/Model): runs random sequences against two app instances and the
 # reference model until the time is up, then prints the sequences run, steps and invariants checked (and the seed and
 # steps of a sequence that disagreed). Starts its own in-memory Azurite; logs go to artifacts/soak/.
-#   bash eng/soak.sh --minutes 10              today's behaviour (what does not change)
-#   bash eng/soak.sh --minutes 10 --spec full  every (new) part of the ledger specification too
+#   bash eng/soak.sh --minutes 10              the ledger rules in full
+#   bash eng/soak.sh --minutes 10 --spec today the rules before the operation core of issue 9 (for that code)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap stop_children EXIT
 cd "$repo_root"
 
-minutes=10 spec=${LOYALTY_MODEL_SPEC:-today}
+minutes=10 spec=${LOYALTY_MODEL_SPEC:-full}
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
