@@ -2,9 +2,9 @@ namespace Loyalty.Tests.Model;
 
 /// <summary>Which specification the model holds the service to: today's behaviour (what does not change), plus each
 /// part the ledger specification marks (new), one switch each, so that a run can leave out the parts already known to
-/// fail. <see cref="FullSpec"/> is every part and the default, since the operation core is on main. LOYALTY_MODEL_SPEC
-/// chooses: <c>full</c>, <c>today</c> (the behaviour before the operation core, for its code), or a comma-separated
-/// list of the parts.</summary>
+/// fail. <see cref="FullSpec"/> is every part; the default is every part main does (the operation core is on main)
+/// but those still <see cref="Open"/>. LOYALTY_MODEL_SPEC chooses: <c>full</c>, <c>today</c> (the behaviour before the
+/// operation core, for its code), or a comma-separated list of the parts.</summary>
 public sealed record ModelSpec(IReadOnlySet<string> Parts)
 {
     /// <summary>What a return (or a voided grant) cannot take back is owed and paid from later credits.</summary>
@@ -36,11 +36,21 @@ public sealed record ModelSpec(IReadOnlySet<string> Parts)
     /// phone hints are keyed with a secret.</summary>
     public const string Erasure = "erasure";
 
-    public static readonly IReadOnlyList<string> All = [Owed, ProgramWideIds, ReturnContent, TierFallback, VoidGrants, Lines, Numbers, Expiry, Erasure];
+    /// <summary>No nightly job finds an erased member (README, Erase): their tier is not reviewed any more. Open on main:
+    /// a tier-review hint left by an earlier upgrade still has ReviewTiers move an erased member down.</summary>
+    public const string ErasedNotReviewed = "erased-not-reviewed";
+
+    public static readonly IReadOnlyList<string> All = [Owed, ProgramWideIds, ReturnContent, TierFallback, VoidGrants, Lines, Numbers, Expiry, Erasure, ErasedNotReviewed];
+
+    /// <summary>Parts main does not do yet (each a reported bug): left out of the default so that the suite stays
+    /// green, and in <c>full</c>. Remove a part from here when its fix lands.</summary>
+    public static readonly IReadOnlyList<string> Open = [ErasedNotReviewed];
 
     public static readonly ModelSpec Today = new(new HashSet<string>());
 
     public static readonly ModelSpec FullSpec = new(All.ToHashSet());
+
+    public static readonly ModelSpec Default = new(All.Except(Open).ToHashSet());
 
     public bool Full => Parts.Count == All.Count;
 
@@ -50,14 +60,16 @@ public sealed record ModelSpec(IReadOnlySet<string> Parts)
 
     public static ModelSpec Parse(string? text) => text switch
     {
-        null or "" or "full" => FullSpec,
+        null or "" or "default" => Default,
+        "full" => FullSpec,
         "today" => Today,
         _ => new(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(p => All.Contains(p) ? p : throw new ArgumentException($"LOYALTY_MODEL_SPEC: '{p}' is none of today, full, {string.Join(", ", All)}"))
             .ToHashSet()),
     };
 
-    public override string ToString() => Parts.Count == 0 ? "today" : Full ? "full" : string.Join(',', All.Where(Parts.Contains));
+    public override string ToString() =>
+        Parts.Count == 0 ? "today" : Full ? "full" : Parts.SetEquals(Default.Parts) ? "default" : string.Join(',', All.Where(Parts.Contains));
 }
 
 /// <summary>A ledger entry as the model expects it. A null reference or note is not checked (the specification does

@@ -546,7 +546,8 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
     /// <summary>Unchanged by the specification (README, Tiers): a member whose review day has come keeps a tier they
     /// still qualify for (looked at again in a month) or moves down one tier (looked at again after the grace months,
-    /// at least one). Erased members have no review hint any more.</summary>
+    /// at least one). Erased members have no review hint any more (README, Erase); without that part of the rules the
+    /// generator erases no member whose tier is under review.</summary>
     private Expected ReviewTiers()
     {
         ReviewRuns.Add(Today);
