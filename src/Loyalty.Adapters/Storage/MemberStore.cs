@@ -53,17 +53,6 @@ public sealed partial class MemberStore(
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
             }
 
-            // An id another member holds is a conflict before anything else: retrying it can never work.
-            if (!claimed)
-            {
-                if (!await claims.ClaimAsync(operation.Key, id, time.GetUtcNow(), ct))
-                {
-                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
-                }
-
-                claimed = true;
-            }
-
             if (operation.RelatedKey is not null && related is null)
             {
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound, Member: member);
@@ -75,6 +64,16 @@ public sealed partial class MemberStore(
             {
                 // A refused request may have been done before (a redemption that spent the points it now lacks).
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
+            }
+
+            if (!claimed)
+            {
+                if (!await claims.ClaimAsync(operation.Key, id, context.Now, ct))
+                {
+                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
+                }
+
+                claimed = true;
             }
 
             var posting = outcome.Posting!;
@@ -163,12 +162,16 @@ public sealed partial class MemberStore(
         return actions;
     }
 
+    /// <summary>Before anything is refused: the operation done before (a replay, or a conflict when its content differs),
+    /// or an id another member holds (a conflict comes first: retrying it can never work). Null when neither.</summary>
     private async Task<OperationResult<T>?> ReplayAsync<T>(MemberOperation<T> operation, StoredMember member, CancellationToken ct)
     {
         var op = await GetOperationAsync(operation.MemberId, operation.Key, ct);
         if (op is null)
         {
-            return null;
+            return operation.ClaimsId && await claims.HolderAsync(operation.Key, ct) is { } holder && holder != operation.MemberId
+                ? new OperationResult<T>(OperationStatus.Conflict, Member: member)
+                : null;
         }
 
         return op.RequestHash == operation.Fingerprint
