@@ -1,5 +1,7 @@
 using Azure.Data.Tables;
+using Loyalty.Adapters.Events;
 using Loyalty.Domain;
+using Loyalty.Domain.Operations;
 
 namespace Loyalty.Adapters.Storage;
 
@@ -66,13 +68,14 @@ public sealed partial class MemberStore
             };
             if (changed)
             {
-                var updated = member with { Profile = member.Profile with { SmsOptIn = optIn } };
+                var updated = member with { Profile = member.Profile with { SmsOptIn = optIn }, EventSeq = member.EventSeq + 1 };
                 actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(updated, now), member.ETag));
+                actions.AddRange(EventOutbox.Rows(id, member.EventSeq, [Profiles.ConsentChanged(optIn, channel)], now, $"consent {sourceId}"));
             }
 
             try
             {
-                await Table.SubmitTransactionAsync(actions, ct);
+                await CommitAsync(id, actions, changed ? 1 : 0, ct);
                 return changed ? ConsentOutcome.Changed : ConsentOutcome.Unchanged;
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)

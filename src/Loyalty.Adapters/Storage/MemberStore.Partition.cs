@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Loyalty.Adapters.Events;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
@@ -95,14 +96,17 @@ public sealed partial class MemberStore
             var account = current?.Account ?? new Account { EnrolledAt = now };
             written.UnionWith(await indexes.AddHintsAsync(id, current, profile, account, ct));
             var hints = Union(current?.PersonalHints ?? new HashSet<string>(), indexes.PersonalHintsOf(profile));
-            var saved = new StoredMember(id, profile, account, default, null, hints);
+            var events = Profiles.Saved(current, profile, account.EnrolledAt);
+            var lastEvent = current?.EventSeq ?? 0;
+            var saved = new StoredMember(id, profile, account, default, null, hints, lastEvent + events.Count);
             try
             {
                 var row = MemberRows.ToRow(saved, now);
-                var response = current is null
-                    ? await Table.AddEntityAsync(row, ct)
-                    : await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, ct);
-                return new ProfileSave(current is null, saved with { ETag = response.Headers.ETag ?? default }, null);
+                var write = current is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, row)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, current.ETag);
+                var response = await CommitAsync(id, [write, .. EventOutbox.Rows(id, lastEvent, events, now, "profile")], events.Count, ct);
+                return new ProfileSave(current is null, saved with { ETag = response.Value[0].Headers.ETag ?? default }, null);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
@@ -135,11 +139,16 @@ public sealed partial class MemberStore
             }
 
             var now = time.GetUtcNow();
-            var erased = (StoredMember)Profiles.Erase(current, now) with { Hints = Union(current.PersonalHints, indexes.PersonalHintsOf(current.Profile)) };
+            var erased = (StoredMember)Profiles.Erase(current, now) with
+            {
+                Hints = Union(current.PersonalHints, indexes.PersonalHintsOf(current.Profile)),
+                EventSeq = current.EventSeq + 1,
+            };
             try
             {
-                var response = await Table.UpdateEntityAsync(MemberRows.ToRow(erased, now), current.ETag, TableUpdateMode.Replace, ct);
-                return new Erasure(erased with { ETag = response.Headers.ETag ?? default }, ErasedNow: true);
+                var write = new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(erased, now), current.ETag);
+                var response = await CommitAsync(id, [write, .. EventOutbox.Rows(id, current.EventSeq, [Profiles.Erased(now)], now, "erase")], 1, ct);
+                return new Erasure(erased with { ETag = response.Value[0].Headers.ETag ?? default }, ErasedNow: true);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
