@@ -221,7 +221,7 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
         return deleted;
     }
 
-    private static StoredEvent ToEvent(TableEntity row) => new(
+    internal static StoredEvent ToEvent(TableEntity row) => new(
         MemberId.Parse(row.PartitionKey),
         row.GetInt64("Seq") ?? 0,
         row.GetString("Type") ?? "",

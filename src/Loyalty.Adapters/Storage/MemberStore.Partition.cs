@@ -11,12 +11,14 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>Everything stored in a member's partition, for a data export.</summary>
 /// <param name="Ledger">Every ledger entry, oldest first.</param>
 /// <param name="Operations">Every operation row (purchases, redemptions, returns, …) in row-key order.</param>
+/// <param name="Events">The member's events still in the outbox (pending, or published and not yet past retention), in order.</param>
 /// <param name="OtherRows">Rows of any other kind, as stored (without the partition key and ETag), so that an export
 /// stays complete when a feature adds rows this code does not know.</param>
 public sealed record MemberPartition(
     StoredMember Member,
     IReadOnlyList<LedgerEntry> Ledger,
     IReadOnlyList<PartitionOperation> Operations,
+    IReadOnlyList<StoredEvent> Events,
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows);
 
 public sealed record PartitionOperation(StoredOperation Operation, DateTimeOffset? RecordedAt);
@@ -47,6 +49,7 @@ public sealed partial class MemberStore
         StoredMember? member = null;
         var ledger = new List<LedgerEntry>();
         var operations = new List<PartitionOperation>();
+        var events = new List<StoredEvent>();
         var other = new List<IReadOnlyDictionary<string, object?>>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value}");
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
@@ -63,13 +66,21 @@ public sealed partial class MemberStore
             {
                 operations.Add(new PartitionOperation(ToOperation(key, row), row.GetDateTimeOffset("RecordedAt")));
             }
+            else if (row.RowKey.StartsWith(EventOutbox.EventPrefix, StringComparison.Ordinal))
+            {
+                events.Add(EventOutbox.ToEvent(row));
+            }
+            else if (row.RowKey == EventOutbox.CursorRowKey)
+            {
+                continue;
+            }
             else
             {
                 other.Add(row.Where(p => p.Key is not ("PartitionKey" or "odata.etag")).ToDictionary(p => p.Key, p => (object?)p.Value));
             }
         }
 
-        return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, other);
+        return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, events, other);
     }
 
     /// <summary>Creates the member or replaces their profile with <paramref name="profile"/> (erasure stays final).</summary>
