@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
+using Azure;
 using Azure.Messaging;
 using Loyalty.Domain;
 using Microsoft.Extensions.Logging;
@@ -20,11 +22,19 @@ public sealed record SweepRun(int Members, int Published, int Settled, IReadOnly
 /// cursor moves only after the topic accepted them. So a crash or a throttled topic only delays publication, and an
 /// event may go out twice (consumers de-duplicate by <c>source</c> + <c>id</c>), never out of order and never for a
 /// change that did not commit. One dispatch runs at a time in a process; instances may overlap, which can only
-/// duplicate.</summary>
+/// duplicate. The dispatch right after a commit publishes the committed events as the commit made them, without reading
+/// them back, when this process published the member's events just before them (it remembers each member's cursor);
+/// otherwise it reads what is pending from the member's partition.</summary>
 public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink, EventSettings settings, string source, TimeProvider time, ILogger<EventDispatcher> logger)
 {
-    private readonly Channel<MemberId> signals = Channel.CreateUnbounded<MemberId>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(MemberId Member, IReadOnlyList<StoredEvent>? Events)> signals =
+        Channel.CreateUnbounded<(MemberId, IReadOnlyList<StoredEvent>?)>(new UnboundedChannelOptions { SingleReader = true });
+
     private readonly SemaphoreSlim gate = new(1, 1);
+
+    // What this process last marked published per member, and the cursor row's ETag after it. Never ahead of the cursor
+    // row (it only moves forward), so events right after it are the member's next pending ones.
+    private readonly ConcurrentDictionary<MemberId, (long Published, ETag? ETag)> cursors = new();
 
     /// <summary>Whether events leave at all; without a sink they stay in the outbox.</summary>
     public bool Enabled => sink is not null;
@@ -34,7 +44,8 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
     /// <summary>The CloudEvents <c>source</c> of every event.</summary>
     public string Source => source;
 
-    public void Signal(MemberId member) => signals.Writer.TryWrite(member);
+    /// <summary>Asks for the member's pending events to be published (read from the outbox).</summary>
+    public void Signal(MemberId member) => signals.Writer.TryWrite((member, null));
 
     /// <summary>Publishes signalled members until <paramref name="stopping"/>. Members that failed are signalled again
     /// after a pause; the sweep covers a crash.</summary>
@@ -45,25 +56,29 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
             return;
         }
 
-        outbox.OnCommitted(Signal);
-        var batch = new HashSet<MemberId>();
-        while (await signals.Reader.WaitToReadAsync(stopping))
+        outbox.OnCommitted(events => signals.Writer.TryWrite((events[0].Member, events)));
+        var batch = new Dictionary<MemberId, IReadOnlyList<StoredEvent>?>();
+        var reader = signals.Reader;
+        while (await reader.WaitToReadAsync(stopping))
         {
             batch.Clear();
-            while (batch.Count < settings.MembersPerBatch && signals.Reader.TryRead(out var member))
+            while (reader.TryPeek(out var next) && (batch.Count < settings.MembersPerBatch || batch.ContainsKey(next.Member)) && reader.TryRead(out next))
             {
-                batch.Add(member);
+                // A member's commits signal in commit order: their events join up; a signal without events reads them all.
+                batch[next.Member] = batch.TryGetValue(next.Member, out var earlier)
+                    ? (earlier is null || next.Events is null ? null : [.. earlier, .. next.Events])
+                    : next.Events;
             }
 
             DispatchRun run;
             try
             {
-                run = await PublishAsync([.. batch], stopping);
+                run = await PublishAsync(batch, stopping);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 LogDispatchFailed(logger, batch.Count, e.GetType().Name);
-                run = new DispatchRun(0, batch.ToHashSet(), new HashSet<MemberId>());
+                run = new DispatchRun(0, batch.Keys.ToHashSet(), new HashSet<MemberId>());
             }
 
             foreach (var member in run.More)
@@ -79,9 +94,12 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
     }
 
     /// <summary>Publishes what the members have pending (up to <see cref="EventSettings.BatchSize"/> events each).</summary>
-    public async Task<DispatchRun> PublishAsync(IReadOnlyList<MemberId> members, CancellationToken ct)
+    public Task<DispatchRun> PublishAsync(IReadOnlyList<MemberId> members, CancellationToken ct) =>
+        PublishAsync(members.Distinct().ToDictionary(m => m, _ => (IReadOnlyList<StoredEvent>?)null), ct);
+
+    private async Task<DispatchRun> PublishAsync(IReadOnlyDictionary<MemberId, IReadOnlyList<StoredEvent>?> due, CancellationToken ct)
     {
-        if (sink is null || members.Count == 0)
+        if (sink is null || due.Count == 0)
         {
             return new DispatchRun(0, new HashSet<MemberId>(), new HashSet<MemberId>());
         }
@@ -89,8 +107,8 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
         await gate.WaitAsync(ct);
         try
         {
-            var reads = await Task.WhenAll(members.Select(m => outbox.ReadPendingAsync(m, settings.BatchSize, ct)));
-            var cursors = reads.ToDictionary(r => r.Member, r => r.CursorETag);
+            var reads = await Task.WhenAll(due.Select(d => PendingAsync(d.Key, d.Value, ct)));
+            var etags = reads.ToDictionary(r => r.Member, r => r.CursorETag);
             var more = reads.Where(r => r.More).Select(r => r.Member).ToHashSet();
             var failed = new HashSet<MemberId>();
             var published = 0;
@@ -111,7 +129,11 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
                 }
 
                 await Task.WhenAll(chunk.GroupBy(x => x.Member).Select(async g =>
-                    cursors[g.Key] = await outbox.MarkPublishedAsync(g.Key, g.Max(x => x.Seq), cursors[g.Key], ct)));
+                {
+                    var seq = g.Max(x => x.Seq);
+                    var etag = await outbox.MarkPublishedAsync(g.Key, seq, etags[g.Key], ct);
+                    (etags[g.Key], this.cursors[g.Key]) = (etag, (seq, etag));
+                }));
                 published += chunk.Count;
             }
 
@@ -122,6 +144,13 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
             gate.Release();
         }
     }
+
+    // The member's pending events: those just committed when they follow what this process published last, else read.
+    private Task<PendingEvents> PendingAsync(MemberId member, IReadOnlyList<StoredEvent>? committed, CancellationToken ct) =>
+        committed is { Count: > 0 } && cursors.TryGetValue(member, out var cursor) && cursor.Published == committed[0].Seq - 1
+            && committed.Select((e, i) => e.Seq == committed[0].Seq + i).All(next => next)
+            ? Task.FromResult(new PendingEvents(member, cursor.Published, cursor.ETag, committed, More: false))
+            : outbox.ReadPendingAsync(member, settings.BatchSize, ct);
 
     /// <summary>Publishes every member with a pending hint, then settles the hints of members who have published
     /// everything and whose hint is older than the settle time (a change in flight has committed by then).</summary>

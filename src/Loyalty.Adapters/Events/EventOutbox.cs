@@ -60,24 +60,29 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
     // When this instance last wrote each member's pending hint: a hint younger than a quarter of the settle time cannot
     // have been removed (the sweep removes only hints older than the settle time), so it is not written again.
     private readonly ConcurrentDictionary<string, DateTimeOffset> hinted = new(StringComparer.Ordinal);
-    private Action<MemberId>? committed;
+    private Action<IReadOnlyList<StoredEvent>>? committed;
 
     public static string RowKey(long seq) => EventPrefix + SequenceText(seq);
 
     public static string SequenceText(long seq) => seq.ToString("D19", CultureInfo.InvariantCulture);
 
-    /// <summary>Calls <paramref name="handler"/> after each commit that added events (the dispatcher publishes them at once).</summary>
-    public void OnCommitted(Action<MemberId> handler) => committed += handler;
+    /// <summary>Calls <paramref name="handler"/> with the events of each commit that added some (the dispatcher publishes
+    /// them at once).</summary>
+    public void OnCommitted(Action<IReadOnlyList<StoredEvent>> handler) => committed += handler;
 
-    /// <summary>The transaction actions that add <paramref name="events"/> after the member's <paramref name="lastSeq"/>.</summary>
-    public static IEnumerable<TableTransactionAction> Rows(MemberId member, long lastSeq, IReadOnlyList<DomainEvent> events, DateTimeOffset at, string cause) =>
-        events.Select((e, i) => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(member.Value, RowKey(lastSeq + i + 1))
+    /// <summary>A change's events as the outbox keeps them, numbered after the member's <paramref name="lastSeq"/>.</summary>
+    public static IReadOnlyList<StoredEvent> Number(MemberId member, long lastSeq, IReadOnlyList<DomainEvent> events, DateTimeOffset at, string cause) =>
+        [.. events.Select((e, i) => new StoredEvent(member, lastSeq + i + 1, e.Type, at, JsonSerializer.Serialize(e.Data, e.Kind.Data, Json), cause))];
+
+    /// <summary>The transaction actions that add the events' rows.</summary>
+    public static IEnumerable<TableTransactionAction> Rows(IEnumerable<StoredEvent> events) =>
+        events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(e.Member.Value, RowKey(e.Seq))
         {
-            ["Seq"] = lastSeq + i + 1,
+            ["Seq"] = e.Seq,
             ["Type"] = e.Type,
-            ["Time"] = at,
-            ["Data"] = JsonSerializer.Serialize(e.Data, e.Kind.Data, Json),
-            ["Cause"] = cause,
+            ["Time"] = e.Time,
+            ["Data"] = e.DataJson,
+            ["Cause"] = e.Cause,
         }));
 
     /// <summary>Makes sure the member's pending hint exists before a change with events commits.</summary>
@@ -93,8 +98,8 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
         hinted[member.Value] = now;
     }
 
-    /// <summary>Tells the dispatcher that the member's change with events committed.</summary>
-    public void Committed(MemberId member) => committed?.Invoke(member);
+    /// <summary>Tells the dispatcher that a change committed these events.</summary>
+    public void Committed(IReadOnlyList<StoredEvent> events) => committed?.Invoke(events);
 
     /// <summary>The members who may have events to publish.</summary>
     public async Task<IReadOnlyList<PendingHint>> PendingHintsAsync(CancellationToken ct)

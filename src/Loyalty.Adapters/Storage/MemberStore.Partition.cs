@@ -107,16 +107,15 @@ public sealed partial class MemberStore
             var account = current?.Account ?? new Account { EnrolledAt = now };
             written.UnionWith(await indexes.AddHintsAsync(id, current, profile, account, ct));
             var hints = Union(current?.PersonalHints ?? new HashSet<string>(), indexes.PersonalHintsOf(profile));
-            var events = Profiles.Saved(current, profile, account.EnrolledAt);
-            var lastEvent = current?.EventSeq ?? 0;
-            var saved = new StoredMember(id, profile, account, default, null, hints, lastEvent + events.Count);
+            var events = EventOutbox.Number(id, current?.EventSeq ?? 0, Profiles.Saved(current, profile, account.EnrolledAt), now, "profile");
+            var saved = new StoredMember(id, profile, account, default, null, hints, (current?.EventSeq ?? 0) + events.Count);
             try
             {
                 var row = MemberRows.ToRow(saved, now);
                 var write = current is null
                     ? new TableTransactionAction(TableTransactionActionType.Add, row)
                     : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, current.ETag);
-                var response = await CommitAsync(id, [write, .. EventOutbox.Rows(id, lastEvent, events, now, "profile")], events.Count, ct);
+                var response = await CommitAsync(id, [write], events, ct);
                 return new ProfileSave(current is null, saved with { ETag = response.Value[0].Headers.ETag ?? default }, null);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -158,7 +157,7 @@ public sealed partial class MemberStore
             try
             {
                 var write = new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(erased, now), current.ETag);
-                var response = await CommitAsync(id, [write, .. EventOutbox.Rows(id, current.EventSeq, [Profiles.Erased(now)], now, "erase")], 1, ct);
+                var response = await CommitAsync(id, [write], EventOutbox.Number(id, current.EventSeq, [Profiles.Erased(now)], now, "erase"), ct);
                 return new Erasure(erased with { ETag = response.Value[0].Headers.ETag ?? default }, ErasedNow: true);
             }
             catch (RequestFailedException e) when (e.Status == 412)

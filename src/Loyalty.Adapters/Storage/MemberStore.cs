@@ -4,7 +4,6 @@ using Azure;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Events;
 using Loyalty.Domain;
-using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
@@ -89,12 +88,12 @@ public sealed partial class MemberStore(
             }
 
             var posting = outcome.Posting!;
-            var events = operation.EventsOf(outcome, program);
+            var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
             var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
             try
             {
-                await CommitAsync(id, Actions(operation, outcome, posting, member, after, related, events), events.Count, ct);
+                await CommitAsync(id, Actions(operation, outcome, posting, member, after, related, events.Count), events, ct);
                 return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record);
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
@@ -140,25 +139,26 @@ public sealed partial class MemberStore(
     }
 
     /// <summary>The one way a change to a member commits: the pending-events hint first when it adds events, then its
-    /// one transaction (the change's rows with its event rows), then the dispatcher is told.</summary>
-    private async Task<Response<IReadOnlyList<Response>>> CommitAsync(MemberId id, IEnumerable<TableTransactionAction> actions, int events, CancellationToken ct)
+    /// one transaction (the change's rows, then its event rows), then the dispatcher is told.</summary>
+    private async Task<Response<IReadOnlyList<Response>>> CommitAsync(
+        MemberId id, IEnumerable<TableTransactionAction> change, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
-        if (events > 0)
+        if (events.Count > 0)
         {
             await outbox.PrepareAsync(id, ct);
         }
 
-        var response = await Table.SubmitTransactionAsync(actions, ct);
-        if (events > 0)
+        var response = await Table.SubmitTransactionAsync([.. change, .. EventOutbox.Rows(events)], ct);
+        if (events.Count > 0)
         {
-            outbox.Committed(id);
+            outbox.Committed(events);
         }
 
         return response;
     }
 
     private List<TableTransactionAction> Actions<T>(
-        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related, IReadOnlyList<DomainEvent> events)
+        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related, int events)
     {
         var actions = new List<TableTransactionAction>
         {
@@ -171,11 +171,10 @@ public sealed partial class MemberStore(
             actions.Add(new(TableTransactionActionType.UpdateMerge, update, related.ETag));
         }
 
-        actions.AddRange(EventOutbox.Rows(member.Id, member.EventSeq, events, posting.RecordedAt, operation.Key.ToString()));
         actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(after, posting.RecordedAt), member.ETag));
-        if (actions.Count > MaxTransaction)
+        if (actions.Count + events > MaxTransaction)
         {
-            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries and {events.Count} events, more than one transaction holds.");
+            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries and {events} events, more than one transaction holds.");
         }
 
         return actions;
