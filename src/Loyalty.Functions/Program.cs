@@ -38,6 +38,7 @@ services.AddSingleton(Random.Shared);
 services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton(sp => new Contention(sp.GetRequiredService<Random>()));
+services.AddSingleton<LedgerMetrics>();
 services.AddSingleton<MemberStore>();
 services.AddSingleton<StorageSetup>();
 services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());

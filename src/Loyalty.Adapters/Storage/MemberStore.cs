@@ -14,7 +14,8 @@ namespace Loyalty.Adapters.Storage;
 /// operation rows. The domain decides every operation (<see cref="MemberOperation{TResult}"/>); this class only runs
 /// the one read–decide–commit loop for all of them: read the member (and the operation it refers to), decide, then
 /// one transaction that adds the operation row, the ledger entries and the events and replaces the member row under its
-/// ETag, decided again when another writer got there first.</summary>
+/// ETag, decided again when another writer got there first. What a commit wrote is counted once, after it commits
+/// (<see cref="LedgerMetrics"/>).</summary>
 public sealed partial class MemberStore(
     TableServiceClient service,
     MemberIndexes indexes,
@@ -23,7 +24,8 @@ public sealed partial class MemberStore(
     ProgramDefinition program,
     VoucherCodes codes,
     EventOutbox outbox,
-    TimeProvider time)
+    TimeProvider time,
+    LedgerMetrics? metrics = null)
 {
     /// <summary>A transaction holds at most 100 operations; a posting that would not fit is a bug in the rules.</summary>
     private const int MaxTransaction = 100;
@@ -92,6 +94,7 @@ public sealed partial class MemberStore(
             try
             {
                 await CommitAsync(id, Actions(operation, outcome, posting, member, after, related, events.Count), events, ct);
+                metrics?.Committed(operation.Key, posting);
                 return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record);
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)

@@ -256,11 +256,7 @@ public sealed partial class OutreachPlanner(
     {
         var year = OutreachRules.Period(day.Year);
         var key = new OperationKey(OperationKinds.Birthday, OperationId.Parse(year));
-        var result = await store.RunAsync(new CreditBonus(id, key, "birthday", bonus.Points, $"birthday-{year}"), ct);
-        if (result.Status == OperationStatus.Created)
-        {
-            metrics.PointsIssued(bonus.Points, "birthday");
-        }
+        await store.RunAsync(new CreditBonus(id, key, "birthday", bonus.Points, $"birthday-{year}"), ct);
     }
 
     /// <summary>Deletes a hint that no longer holds, unless it is too young to tell (see <see cref="HintSettle"/>) or

@@ -18,9 +18,9 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
         var result = await store.RunAsync(new RecordPurchase(purchase), ct);
 
         // Only the first recording counts: a replay (the same order on another path, a redelivery) changes nothing.
-        if (result is { Status: OperationStatus.Created, Value: { } first })
+        if (result.Status == OperationStatus.Created)
         {
-            metrics.PurchaseRecorded(first.PointsEarned);
+            metrics.PurchaseRecorded();
         }
 
         // The referrer's bonus is a second operation in the referrer's partition, idempotent by the referred member, so a

@@ -12,9 +12,6 @@ public sealed class LoyaltyMetrics
     public const string MeterName = "Loyalty.Functions";
 
     private readonly Counter<long> purchasesRecorded;
-    private readonly Counter<long> pointsIssued;
-    private readonly Counter<long> pointsRedeemed;
-    private readonly Counter<long> pointsExpired;
     private readonly Counter<long> outreachMessages;
     private readonly Counter<long> invocations;
     private readonly Histogram<double> invocationDuration;
@@ -23,30 +20,14 @@ public sealed class LoyaltyMetrics
     {
         var meter = meterFactory.Create(MeterName);
         purchasesRecorded = meter.CreateCounter<long>("loyalty.purchases.recorded", "{purchase}", "Purchases recorded for the first time (replays are not counted).");
-        pointsIssued = meter.CreateCounter<long>("loyalty.points.issued", "{point}", "Points credited to members.");
-        pointsRedeemed = meter.CreateCounter<long>("loyalty.points.redeemed", "{point}", "Points spent on rewards.");
-        pointsExpired = meter.CreateCounter<long>("loyalty.points.expired", "{point}", "Points that lapsed.");
         outreachMessages = meter.CreateCounter<long>("loyalty.outreach.messages", "{message}", "Outreach messages by campaign and status (planned, sent, skipped, failed, unconfirmed).");
         invocations = meter.CreateCounter<long>("loyalty.function.invocations", "{invocation}", "Function invocations by function and outcome.");
         invocationDuration = meter.CreateHistogram<double>("loyalty.function.duration", "s", "How long function invocations took.");
     }
 
-    /// <summary>A purchase was recorded now (not a replay of one recorded before) and earned <paramref name="points"/>.</summary>
-    public void PurchaseRecorded(long points)
-    {
-        purchasesRecorded.Add(1);
-        if (points > 0)
-        {
-            pointsIssued.Add(points, new KeyValuePair<string, object?>("source", "purchase"));
-        }
-    }
-
-    /// <summary>Points credited for something other than a purchase; <paramref name="source"/> names it (<c>bonus</c>, <c>birthday</c>, …).</summary>
-    public void PointsIssued(long points, string source) => AddIfPositive(pointsIssued, points, "source", source);
-
-    public void PointsRedeemed(long points) => AddIfPositive(pointsRedeemed, points);
-
-    public void PointsExpired(long points) => AddIfPositive(pointsExpired, points);
+    /// <summary>A purchase was recorded now (not a replay of one recorded before). Its points are counted with every
+    /// other movement of points by <see cref="Adapters.Storage.LedgerMetrics"/>.</summary>
+    public void PurchaseRecorded() => purchasesRecorded.Add(1);
 
     /// <summary>An outreach message was planned (an outbox row written) for <paramref name="campaign"/>.</summary>
     public void OutreachPlanned(string campaign) => Outreach(campaign, "planned");
@@ -73,21 +54,4 @@ public sealed class LoyaltyMetrics
 
     private void Outreach(string campaign, string status) =>
         outreachMessages.Add(1, new("campaign", campaign), new("status", status));
-
-    private static void AddIfPositive(Counter<long> counter, long value, string? tag = null, string? tagValue = null)
-    {
-        if (value <= 0)
-        {
-            return;
-        }
-
-        if (tag is null)
-        {
-            counter.Add(value);
-        }
-        else
-        {
-            counter.Add(value, new KeyValuePair<string, object?>(tag, tagValue));
-        }
-    }
 }

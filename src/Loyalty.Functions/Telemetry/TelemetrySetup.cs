@@ -1,4 +1,5 @@
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Hosting;
 using Microsoft.AspNetCore.Routing.Patterns;
 using OpenTelemetry.Logs;
@@ -46,7 +47,7 @@ public static class TelemetrySetup
                     }
                 }))
             .WithMetrics(metrics => metrics
-                .AddMeter(LoyaltyMetrics.MeterName)
+                .AddMeter(LoyaltyMetrics.MeterName, LedgerMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation())
             .UseAzureMonitorExporter(o => o.ConnectionString = connectionString);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
+using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Operations;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Tests.Infrastructure;
@@ -24,7 +25,7 @@ public sealed class TelemetryTests(Azurite azurite)
         var client = await app.StartAsync();
         var meters = app.Service<IMeterFactory>();
         using var purchases = new MetricCollector<long>(meters, LoyaltyMetrics.MeterName, "loyalty.purchases.recorded");
-        using var points = new MetricCollector<long>(meters, LoyaltyMetrics.MeterName, "loyalty.points.issued");
+        using var points = new MetricCollector<long>(meters, LedgerMetrics.MeterName, LedgerMetrics.PointsIssued);
         var memberId = A.Id("m");
         using (var enrolled = await client.PutJsonAsync($"/api/members/{memberId}", A.Member().ToJson()))
         {
