@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Loyalty.Functions.Http;
+using Loyalty.Functions.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Invocations;
@@ -15,11 +17,23 @@ public static partial class InvocationEndpoints
         app.MapPost($"/{function}", async (HttpRequest request, TService service, ILoggerFactory loggers, CancellationToken ct) =>
         {
             var logger = loggers.CreateLogger($"Loyalty.Functions.{function}");
+
+            // Every line logged while the function runs carries the invocation id (its operation id comes from the
+            // trace: the host's, or the runner's, through the request's traceparent header).
+            var invocationId = request.Headers[FunctionInvocation.InvocationIdHeader].ToString();
+            using var scope = logger.BeginScope(new Dictionary<string, object?> { ["InvocationId"] = invocationId, ["Function"] = function });
+            Activity.Current?.SetTag("faas.invocation_id", invocationId);
             var (invocation, error) = await FunctionInvocation.ReadAsync(request, ct);
             if (invocation is null)
             {
                 LogUnreadable(logger, function, error!);
                 return InvocationResult.Failed(StatusCodes.Status400BadRequest, $"The invocation cannot be read: {error}.");
+            }
+
+            // A retried delivery keeps its trace whatever the sampling (TailSampler).
+            if ((invocation.MetadataNumber("DequeueCount") ?? invocation.MetadataNumber("DeliveryCount")) is { } delivery)
+            {
+                Activity.Current?.SetTag(TailSampler.DeliveryCountTag, delivery);
             }
 
             try

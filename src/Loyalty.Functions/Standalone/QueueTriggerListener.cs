@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Loyalty.Adapters.Storage;
+using OpenTelemetry;
 
 namespace Loyalty.Functions.Standalone;
 
@@ -65,7 +66,11 @@ internal sealed partial class QueueTriggerListener
             try
             {
                 // Not cancelled by shutdown: a receive cut short would hide messages for the whole processing visibility.
-                batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, processingVisibility, CancellationToken.None)).Value;
+                // Not traced: polling is most of the calls and says nothing; each message's own trace starts below.
+                using (SuppressInstrumentationScope.Begin())
+                {
+                    batch = (await queue.ReceiveMessagesAsync(settings.BatchSize, processingVisibility, CancellationToken.None)).Value;
+                }
             }
             catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException)
             {
@@ -93,16 +98,19 @@ internal sealed partial class QueueTriggerListener
 
     private async Task ProcessAsync(QueueMessage message, CancellationToken abort)
     {
+        using var activity = TriggerTracing.Start(function.Name, TriggerTracing.QueueMessage, message.MessageId, message.DequeueCount);
         try
         {
             if (message.DequeueCount > settings.MaxDequeueCount)
             {
                 await MoveToPoisonAsync(message);
+                activity.Ended(InvocationOutcome.Failed);
                 return;
             }
 
             var info = new QueueMessageInfo(message.MessageId, message.PopReceipt, message.Body.ToString(), message.DequeueCount, message.InsertedOn, message.ExpiresOn, message.NextVisibleOn);
             var outcome = await invoker.InvokeAsync(function.Name, HostPayloads.Queue(function.Name, function.BindingName, info, time.GetUtcNow()), abort);
+            activity.Ended(outcome);
             switch (outcome)
             {
                 case InvocationOutcome.Succeeded:
@@ -144,6 +152,10 @@ internal sealed partial class QueueTriggerListener
             return;
         }
 
+        // Raised inside the (untraced) receive: this message's handling is traced like any other's.
+        using var traced = SuppressInstrumentationScope.Begin(false);
+        using var activity = TriggerTracing.Start(function.Name, TriggerTracing.QueueMessage, message.MessageId, message.DequeueCount);
+        activity.Ended(InvocationOutcome.Failed);
         await rawPoison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
         await rawPoison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
         await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);

@@ -51,7 +51,13 @@ internal sealed partial class ServiceBusTriggerListener(
     internal async Task ProcessAsync(ProcessMessageEventArgs args, CancellationToken abort)
     {
         var message = args.Message;
+
+        // The Service Bus SDK stamps each message it sends with the sender's trace context in Diagnostic-Id.
+        using var activity = TriggerTracing.Start(
+            function.Name, TriggerTracing.ServiceBusMessage, message.MessageId, message.DeliveryCount,
+            message.ApplicationProperties.TryGetValue("Diagnostic-Id", out var parent) ? parent as string : null);
         var outcome = await invoker.InvokeAsync(function.Name, HostPayloads.ServiceBus(function.Name, function.BindingName, message, time.GetUtcNow()), abort);
+        activity.Ended(outcome);
         try
         {
             if (outcome == InvocationOutcome.Succeeded)

@@ -43,7 +43,8 @@ internal sealed partial class TimerTriggerListener(
 
         try
         {
-            await invoker.InvokeAsync(function.Name, HostPayloads.Timer(function.Name, function.BindingName, isPastDue, time.GetUtcNow()), abort);
+            using var activity = TriggerTracing.Start(function.Name, TriggerTracing.Timer);
+            activity.Ended(await invoker.InvokeAsync(function.Name, HostPayloads.Timer(function.Name, function.BindingName, isPastDue, time.GetUtcNow()), abort));
         }
         finally
         {

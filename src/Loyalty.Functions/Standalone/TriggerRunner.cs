@@ -56,7 +56,7 @@ public sealed partial class TriggerRunner(
             _ => HostPayloads.Other(function.Name, function.BindingName, input ?? "", now),
         };
         LogManualRun(logger, function.Name);
-        var run = RunManuallyAsync(function, body);
+        var run = RunManuallyAsync(function, body, System.Diagnostics.Activity.Current?.Context);
         manualRuns.TryAdd(run, true);
         _ = run.ContinueWith(t => manualRuns.TryRemove(t, out _), TaskScheduler.Default);
     }
@@ -175,16 +175,17 @@ public sealed partial class TriggerRunner(
         return null;
     }
 
-    private async Task RunManuallyAsync(FunctionDefinition function, JsonObject body)
+    private async Task RunManuallyAsync(FunctionDefinition function, JsonObject body, System.Diagnostics.ActivityContext? requestedBy)
     {
         await Task.Yield();
+        using var activity = TriggerTracing.Start(function.Name, TriggerTracing.AdminRun, link: requestedBy);
         if (function.Is(FunctionDefinition.TimerTrigger))
         {
             var turn = Turn(function);
             await turn.WaitAsync();
             try
             {
-                await invoker.InvokeAsync(function.Name, body, CancellationToken.None);
+                activity.Ended(await invoker.InvokeAsync(function.Name, body, CancellationToken.None));
             }
             finally
             {
@@ -193,7 +194,7 @@ public sealed partial class TriggerRunner(
         }
         else
         {
-            await invoker.InvokeAsync(function.Name, body, CancellationToken.None);
+            activity.Ended(await invoker.InvokeAsync(function.Name, body, CancellationToken.None));
         }
     }
 

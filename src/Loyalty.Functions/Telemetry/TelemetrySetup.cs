@@ -2,6 +2,8 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Hosting;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Configuration.Memory;
+using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -16,9 +18,27 @@ public static class TelemetrySetup
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string ServiceName = "loyalty-functions";
 
+    /// <summary>The activity source of the standalone runner's root operations (one per message or timer run).</summary>
+    public const string TriggerSourceName = "Loyalty.Functions.Triggers";
+
+    /// <summary>The log levels a deployed app starts with (the published package has no appsettings.json): the app's own
+    /// lines, and only warnings from ASP.NET Core and the HTTP client, which otherwise write about four information lines
+    /// per request. Any <c>Logging__LogLevel__…</c> setting overrides them.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> DefaultLogLevels = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Extensions.Http"] = "Warning",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+        ["Logging:LogLevel:Polly"] = "Warning",
+    };
+
     public static WebApplicationBuilder AddLoyaltyTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<LoyaltyMetrics>();
+
+        // Lowest precedence: every other configuration source wins over these defaults.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultLogLevels });
 
         // The Functions host forwards the caller's URL, which may carry a function key in ?code=; ASP.NET Core's
         // request-start log line would write it out, and under the host the handler's console ends up in the
@@ -34,23 +54,42 @@ public static class TelemetrySetup
             return builder;
         }
 
+        // The exporters are wired by hand rather than with UseAzureMonitorExporter, whose sampler decides when a trace
+        // starts: here every span is recorded and the TailSampler decides when the trace has ended.
+        var exporter = new AzureMonitorExporterOptions { ConnectionString = connectionString };
+        builder.Configuration.GetSection("AzureMonitorExporter").Bind(exporter);
+        var sampling = TraceSampling.FromConfiguration(builder.Configuration);
+        var traces = new TailSampler(sampling, new BatchActivityExportProcessor(new AzureMonitorTraceExporter(exporter)));
         builder.Logging.AddFilter<OpenTelemetryLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
             .WithTracing(tracing => tracing
+                .SetSampler(new RecordEverything())
+                .AddSource(TriggerSourceName)
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsHostProbe(context.Request))
                 .AddHttpClientInstrumentation(o => o.EnrichWithHttpRequestMessage = (activity, request) =>
                 {
                     if (request.RequestUri is { } uri)
                     {
                         activity.SetTag("url.full", RedactedUrl(uri));
+                        if (request.Method == HttpMethod.Get && IsPointRead(uri))
+                        {
+                            activity.SetTag(TailSampler.PointReadTag, true);
+                        }
                     }
-                }))
+                })
+                .AddProcessor(traces))
             .WithMetrics(metrics => metrics
                 .AddMeter(LoyaltyMetrics.MeterName, LedgerMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation())
-            .UseAzureMonitorExporter(o => o.ConnectionString = connectionString);
+                .AddHttpClientInstrumentation()
+                .AddReader(new PeriodicExportingMetricReader(new AzureMonitorMetricExporter(exporter))
+                {
+                    TemporalityPreference = MetricReaderTemporalityPreference.Delta,
+                }))
+            .WithLogging(
+                logging => logging.AddProcessor(new TraceLogFilter(traces, new BatchLogRecordExportProcessor(new AzureMonitorLogExporter(exporter)))),
+                options => options.IncludeScopes = true);
         return builder;
     }
 
@@ -100,6 +139,10 @@ public static class TelemetrySetup
         var first = end < 0 ? path : path[..end];
         return $"{uri.Scheme}://{uri.Authority}/{first}";
     }
+
+    // A single-entity table read: ".../table(PartitionKey='…',RowKey='…')".
+    private static bool IsPointRead(Uri uri) =>
+        uri.AbsolutePath.EndsWith(')') && uri.AbsolutePath.Contains("(PartitionKey=", StringComparison.Ordinal);
 
     private static bool IsHostProbe(HttpRequest request) =>
         HttpMethods.IsGet(request.Method) && request.Path == "/";
