@@ -32,8 +32,10 @@ echo "$("$bicep" --version)"
 
 : >"$log"
 status=0
-# main.bicepparam reads the phone index key from the environment of whoever deploys; compiling needs some value.
+# main.bicepparam reads the phone index key and the alert address from the environment of whoever deploys; compiling
+# needs some value.
 export LOYALTY_PHONE_KEY="${LOYALTY_PHONE_KEY:-compile-only-placeholder-not-a-key}"
+export ALERT_EMAIL="${ALERT_EMAIL:-compile-only@example.invalid}"
 run() {
   echo "bicep $*"
   "$bicep" "$@" 2>&1 | tee -a "$log" || status=1

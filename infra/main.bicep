@@ -55,6 +55,15 @@ param enableSmsEvents bool = false
 @maxValue(730)
 param logRetentionDays int = 30
 
+@description('Where the alerts (messages in a poison or dead-letter queue, a failing nightly job, a rising failure rate) are e-mailed.')
+@minLength(3)
+param alertEmail string
+
+@description('Share of failed requests and invocations (status 500 or more, failed invocations), in per cent over 15 minutes, above which the failure-rate alert fires.')
+@minValue(1)
+@maxValue(100)
+param failureRateThreshold int = 5
+
 // Names the app uses. The deployment tests (tests/Loyalty.Tests/Deployment) compare these lists with the app's
 // function.json files and table names, so keep them literal.
 @description('When the nightly ExpirePoints job runs (six-field NCRONTAB, UTC).')
@@ -523,6 +532,276 @@ resource smsToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025
   }
 }
 
+// The program's dashboard and its alerts. The workbook's queries and the alerts' queries are files beside this template
+// (infra/workbook, infra/alerts); tests/Loyalty.Tests/Telemetry/DashboardTests.cs checks them against the metric and
+// dimension names the app emits.
+var workbookQueries = [
+  {
+    name: 'purchases'
+    title: 'Purchases per day'
+    query: loadTextContent('workbook/purchases-per-day.kql')
+    visualization: 'barchart'
+  }
+  {
+    name: 'points-issued'
+    title: 'Points issued per day, by source'
+    query: loadTextContent('workbook/points-issued-per-day.kql')
+    visualization: 'barchart'
+  }
+  {
+    name: 'points-redeemed-expired'
+    title: 'Points redeemed and expired per day'
+    query: loadTextContent('workbook/points-redeemed-expired.kql')
+    visualization: 'linechart'
+  }
+  {
+    name: 'points-moved'
+    title: 'Every movement of points (adds up to the ledger)'
+    query: loadTextContent('workbook/points-moved.kql')
+    visualization: 'table'
+  }
+  {
+    name: 'tier-changes'
+    title: 'Tier changes per day'
+    query: loadTextContent('workbook/tier-changes.kql')
+    visualization: 'barchart'
+  }
+  {
+    name: 'outreach-funnel'
+    title: 'Outreach per campaign: planned, sent, skipped, failed'
+    query: loadTextContent('workbook/outreach-funnel.kql')
+    visualization: 'table'
+  }
+  {
+    name: 'outreach-skipped'
+    title: 'Outreach skipped, by reason'
+    query: loadTextContent('workbook/outreach-skipped.kql')
+    visualization: 'table'
+  }
+  {
+    name: 'failures-by-function'
+    title: 'Failed invocations by function'
+    query: loadTextContent('workbook/failures-by-function.kql')
+    visualization: 'timechart'
+  }
+  {
+    name: 'failed-requests'
+    title: 'Failed HTTP requests by route'
+    query: loadTextContent('workbook/failed-requests.kql')
+    visualization: 'table'
+  }
+]
+
+var workbook = {
+  version: 'Notebook/1.0'
+  items: concat(
+    [
+      {
+        type: 1
+        name: 'title'
+        content: {
+          json: '## Loyalty program\nPurchases, points, tiers, outreach and failures, from the app\'s metrics (never sampled).'
+        }
+      }
+      {
+        type: 9
+        name: 'parameters'
+        content: {
+          version: 'KqlParameterItem/1.0'
+          parameters: [
+            {
+              id: 'c5b2f0a4-6f0e-4e0b-9c44-2f7d1a0b9e51'
+              version: 'KqlParameterItem/1.0'
+              name: 'TimeRange'
+              label: 'Period'
+              type: 4
+              isRequired: true
+              value: {
+                durationMs: 2592000000
+              }
+              typeSettings: {
+                selectableValues: [
+                  {
+                    durationMs: 86400000
+                  }
+                  {
+                    durationMs: 604800000
+                  }
+                  {
+                    durationMs: 2592000000
+                  }
+                  {
+                    durationMs: 7776000000
+                  }
+                ]
+              }
+            }
+          ]
+        }
+      }
+    ],
+    map(workbookQueries, q => {
+      type: 3
+      name: q.name
+      content: {
+        version: 'KqlItem/1.0'
+        title: q.title
+        query: q.query
+        size: 0
+        queryType: 0
+        resourceType: 'microsoft.insights/components'
+        visualization: q.visualization
+      }
+    })
+  )
+  isLocked: false
+}
+
+resource dashboard 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, namePrefix, 'loyalty-workbook')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'Loyalty program (${namePrefix})'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: string(workbook)
+  }
+}
+
+resource operators 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: '${namePrefix}-operators-${suffix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: take('${namePrefix}ops', 12)
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'operators'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var logAlerts = [
+  {
+    name: 'poison-messages'
+    displayName: 'Messages moved to a poison queue'
+    description: 'A queue message failed its last attempt and was moved to <queue>-poison. Find the cause and replay it (README, "Runbook: replaying what failed").'
+    severity: 1
+    query: loadTextContent('alerts/poison-messages.kql')
+    measure: ''
+    threshold: 0
+  }
+  {
+    name: 'failing-nightly-job'
+    displayName: 'A nightly job failed'
+    description: 'A timer function (expiry, tier review, outreach planners, event sweep or cleanup) answered with a failure.'
+    severity: 1
+    query: loadTextContent('alerts/failing-nightly-jobs.kql')
+    measure: ''
+    threshold: 0
+  }
+  {
+    name: 'failure-rate'
+    displayName: 'Failure rate is rising'
+    description: 'More than ${failureRateThreshold} % of requests and invocations failed in 15 minutes.'
+    severity: 2
+    query: loadTextContent('alerts/failure-rate.kql')
+    measure: 'failurePercentage'
+    threshold: failureRateThreshold
+  }
+]
+
+resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+  for alert in logAlerts: {
+    name: '${namePrefix}-${alert.name}-${suffix}'
+    location: location
+    tags: tags
+    properties: {
+      displayName: alert.displayName
+      description: alert.description
+      severity: alert.severity
+      enabled: true
+      scopes: [
+        appInsights.id
+      ]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      criteria: {
+        allOf: [
+          {
+            query: alert.query
+            timeAggregation: empty(alert.measure) ? 'Count' : 'Maximum'
+            metricMeasureColumn: empty(alert.measure) ? null : alert.measure
+            operator: 'GreaterThan'
+            threshold: alert.threshold
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      autoMitigate: true
+      actions: {
+        actionGroups: [
+          operators.id
+        ]
+      }
+    }
+  }
+]
+
+resource deadLetters 'Microsoft.Insights/metricAlerts@2018-03-01' = if (enableServiceBus) {
+  name: '${namePrefix}-dead-letters-${suffix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'Purchases in the Service Bus dead-letter queue. Inspect and resubmit them (README, "Runbook: replaying what failed").'
+    severity: 1
+    enabled: true
+    scopes: [
+      serviceBus.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          name: 'dead-lettered'
+          criterionType: 'StaticThresholdCriterion'
+          metricNamespace: 'Microsoft.ServiceBus/namespaces'
+          metricName: 'DeadletteredMessages'
+          dimensions: [
+            {
+              name: 'EntityName'
+              operator: 'Include'
+              values: [
+                serviceBusQueueName
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Maximum'
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: [
+      {
+        actionGroupId: operators.id
+      }
+    ]
+  }
+}
+
 @description('The function app (for az functionapp commands).')
 output functionAppName string = functionApp.name
 
@@ -534,6 +813,9 @@ output storageAccountName string = storage.name
 
 @description('The Event Grid topic the app publishes its events to: subscribe to it (README, "Events").')
 output eventsTopicName string = eventsTopic.name
+
+@description('The Azure Monitor workbook of the program (Azure portal > Monitor > Workbooks).')
+output workbookId string = dashboard.id
 
 @description('The Service Bus namespace order systems send purchases to (empty when disabled).')
 output serviceBusNamespace string = enableServiceBus ? serviceBus.name : ''

@@ -19,6 +19,10 @@ param customHandlerRuntimeVersion = '1.0'
 
 param enableServiceBus = true
 
+// Who is e-mailed when a message lands in a poison or dead-letter queue, a nightly job fails or failures rise. No
+// default: a deployment without ALERT_EMAIL (azd env set ALERT_EMAIL ops@…) fails rather than alert nobody.
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL')
+
 param phoneHintKey = readEnvironmentVariable('LOYALTY_PHONE_KEY')
 
 // Set to true on a second deployment, after the package is published (see README, "Deploy to Azure").

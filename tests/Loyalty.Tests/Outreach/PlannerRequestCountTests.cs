@@ -172,7 +172,3 @@ public sealed class PlannerRequestCountTests(PrivateAzurite azurite) : IClassFix
         }
     }
 }
-
-/// <summary>Tests that run with no other test beside them.</summary>
-[CollectionDefinition(DisableParallelization = true)]
-public sealed class RunsAlone;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Loyalty.Tests.Telemetry;
 
 /// <summary>The app against a local stand-in for Application Insights ingestion: what arrives, and what never may.</summary>
+[Collection(typeof(RunsAlone))]
 public sealed class TelemetryIngestionTests(Azurite azurite)
 {
     private static readonly string[] PersonalData = ["Alice", "+14255550123", "4255550123", TelemetryLoad.Birthday, "06-05", TestKeys.PhoneSecret, ApiKey];
