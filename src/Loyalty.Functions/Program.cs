@@ -4,6 +4,7 @@ using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Adjustments;
 using Loyalty.Functions.Health;
+using Loyalty.Functions.Holds;
 using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Jobs;
@@ -15,6 +16,7 @@ using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Functions.Standalone;
+using Loyalty.Functions.Vouchers;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
@@ -88,6 +90,8 @@ api.MapAdjustmentsApi();
 api.MapRewardsApi();
 api.MapPrivacyApi();
 api.MapOutreachApi();
+api.MapVouchersApi();
+api.MapHoldsApi();
 
 // Non-HTTP functions, invoked by the Functions host (or the standalone runner) per the custom-handler protocol.
 app.MapPurchaseFunctions();

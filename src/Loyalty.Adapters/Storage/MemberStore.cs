@@ -79,6 +79,11 @@ public sealed partial class MemberStore(
             }
 
             var posting = outcome.Posting!;
+            if (!await ClaimVoucherCodesAsync(member, posting.Account, context.Now, ct))
+            {
+                return Attempt<OperationResult<T>>.Retry;
+            }
+
             var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints) };
             try

@@ -20,7 +20,10 @@ public sealed record PurchaseLine(string Sku, string? Category, decimal Quantity
 /// <param name="Balance">The balance right after this purchase.</param>
 /// <param name="Tier">The member's tier after this purchase.</param>
 /// <param name="Vouchers">Rewards a spend-threshold rule gave for this purchase.</param>
-public sealed record PurchaseResult(string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier, IReadOnlyList<VoucherResult> Vouchers);
+/// <param name="PointsPending">Of the points earned, those that are pending until <paramref name="AvailableAt"/> (the
+/// program's return window, <c>points.pendingDays</c>).</param>
+public sealed record PurchaseResult(
+    string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier, IReadOnlyList<VoucherResult> Vouchers, long PointsPending = 0, DateTimeOffset? AvailableAt = null);
 
 public sealed record VoucherResult(string RewardId, string Code, string Rule);
 
@@ -71,7 +74,8 @@ public sealed record RecordPurchase(Purchase Purchase)
         var account = member.Account;
         var amount = purchase.Amount.Amount;
         var rate = program.Currencies[purchase.Amount.Currency.Code].PointsPerUnit;
-        var spend = amount * rate;
+        var earning = Earning.Of(program, purchase.Amount, purchase.Lines.Select(l => (l.Sku, l.Category, l.Quantity, l.Amount)));
+        var spend = earning.Spend;
         var multiplier = (program.Tiers.Find(account.Tier) ?? program.Tiers.Base)?.Multiplier ?? 1;
         var expires = program.Points.ExpiryFor(purchase.OccurredAt);
         var reference = purchase.PurchaseId.Value;
@@ -83,7 +87,7 @@ public sealed record RecordPurchase(Purchase Purchase)
             earnedTotal += points;
         }
 
-        var earned = Points.Floor(spend * multiplier);
+        var earned = Points.Floor(earning.RateBase * multiplier) + new Points(earning.FixedPoints);
         Credit(LedgerKind.Earn, earned, null);
 
         var first = account.PurchaseCount == 0;
@@ -93,7 +97,7 @@ public sealed record RecordPurchase(Purchase Purchase)
         }
 
         var reversible = Points.Zero;
-        if (program.Bonuses.BigOrder is { } big && big.Thresholds.TryGetValue(purchase.Amount.Currency.Code, out var threshold) && amount >= threshold)
+        if (program.Bonuses.BigOrder is { } big && big.Thresholds.TryGetValue(purchase.Amount.Currency.Code, out var threshold) && earning.EarningAmount >= threshold)
         {
             Credit(LedgerKind.Bonus, new Points(big.Points), BigOrderRule);
             reversible += new Points(big.Points);
@@ -102,7 +106,7 @@ public sealed record RecordPurchase(Purchase Purchase)
         var localDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(purchase.OccurredAt, member.Profile.Zone).DateTime);
         foreach (var promotion in program.Bonuses.Promotions.Where(p => p.From <= localDay && localDay <= p.To && AppliesToStore(p, purchase)))
         {
-            var matching = MatchingAmount(promotion, purchase);
+            var matching = MatchingAmount(promotion, purchase, earning.EarningAmount, program.Earning);
             var extra = promotion.Multiplier is { } m ? Points.Floor(matching * rate * (m - 1)) : new Points(matching > 0 ? promotion.Points!.Value : 0);
             if (extra > Points.Zero)
             {
@@ -121,23 +125,41 @@ public sealed record RecordPurchase(Purchase Purchase)
 
         var vouchers = SpendThresholds.Grant(program, posting, purchase, expires, context);
         Tiering.UpgradeIfQualified(program.Tiers, posting, today, purchase.OccurredAt, reference);
+        var pending = Pend(program, posting, member, context.Now);
         var after = posting.Account;
         var result = new PurchaseResult(
-            reference, purchase.MemberId.Value, (earnedTotal + vouchers.Points).Value, after.Balance.Value, program.Tiers.Shown(after.Tier), vouchers.Vouchers);
+            reference, purchase.MemberId.Value, (earnedTotal + vouchers.Points).Value, after.Balance.Value, program.Tiers.Shown(after.Tier), vouchers.Vouchers,
+            pending?.Points.Value ?? 0, pending?.AvailableAt);
         var record = new PurchaseRecord(amount, purchase.Amount.Currency.Code, purchase.OccurredAt, earned.Value, reversible.Value, spend, first);
         return Outcome<PurchaseResult>.Commit(posting, result, record);
+    }
+
+    /// <summary>Inside the program's return window the points this purchase added to the balance are pending: a return
+    /// within the window takes them first, and nothing pending can be redeemed or held.</summary>
+    private PendingPoints? Pend(ProgramDefinition program, Posting posting, Member member, DateTimeOffset now)
+    {
+        var added = posting.Account.Balance - member.Account.Balance;
+        if (program.Points.MaturityFor(Purchase.OccurredAt, member.Profile.Zone) is not { } at || at <= now || added <= Points.Zero)
+        {
+            return null;
+        }
+
+        var pending = new PendingPoints(Purchase.PurchaseId.Value, added, at);
+        posting.Update(a => a.WithPending(pending, now));
+        return pending;
     }
 
     private static bool AppliesToStore(Promotion p, Purchase purchase) =>
         p.Stores is not { Count: > 0 } stores || (purchase.StoreId is { } store && stores.Contains(store));
 
     // With a category filter only the matching lines count; a purchase without lines has nothing to match. Lines never
-    // add up to more than the purchase, and the bonus never counts more than it either.
-    private static decimal MatchingAmount(Promotion p, Purchase purchase) => Math.Min(
-        purchase.Amount.Amount,
+    // add up to more than the purchase, and the bonus never counts more than it either. Lines excluded from earning
+    // match nothing.
+    private static decimal MatchingAmount(Promotion p, Purchase purchase, decimal earningAmount, EarningRules earning) => Math.Min(
+        earningAmount,
         p.Categories is not { Count: > 0 } categories
-            ? purchase.Amount.Amount
-            : purchase.Lines.Where(l => l.Category is { } c && categories.Contains(c)).Sum(l => l.Amount));
+            ? earningAmount
+            : purchase.Lines.Where(l => l.Category is { } c && categories.Contains(c) && !earning.Excludes(l.Sku, c)).Sum(l => l.Amount));
 }
 
 /// <summary>"Spend X within Y months, get a reward", once per window; and taking it back when a return leaves the
@@ -171,7 +193,7 @@ public static class SpendThresholds
             {
                 code = context.NewVoucherCode();
                 posting.Event(LedgerKind.Bonus, purchase.OccurredAt, reference, $"{rule.Id}: {reward} voucher {code}");
-                var voucher = new Voucher(code, reward, rule.Id, context.Now);
+                var voucher = Voucher.Issue(code, program.Rewards.First(r => r.Id == reward), rule.Id, context.Now);
                 posting.Update(a => a with { Vouchers = a.Vouchers.Add(voucher) });
                 vouchers.Add(new VoucherResult(reward, code, rule.Id));
             }
