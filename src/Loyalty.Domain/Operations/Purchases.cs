@@ -74,7 +74,7 @@ public sealed record RecordPurchase(Purchase Purchase)
         var account = member.Account;
         var amount = purchase.Amount.Amount;
         var rate = program.Currencies[purchase.Amount.Currency.Code].PointsPerUnit;
-        var earning = Earning.Of(program, purchase.Amount, purchase.Lines.Select(l => (l.Sku, l.Category, l.Quantity, l.Amount)));
+        var earning = Earning.Of(program, purchase.Amount, [.. purchase.Lines.Select(l => (l.Sku, l.Category, l.Quantity, l.Amount))]);
         var spend = earning.Spend;
         var multiplier = (program.Tiers.Find(account.Tier) ?? program.Tiers.Base)?.Multiplier ?? 1;
         var expires = program.Points.ExpiryFor(purchase.OccurredAt);

@@ -68,11 +68,19 @@ public sealed record SkuRule
 /// <param name="EarningAmount">The amount that is not excluded: whole-purchase promotions count only this.</param>
 public readonly record struct Earning(decimal RateBase, long FixedPoints, decimal Spend, decimal EarningAmount)
 {
-    public static Earning Of(ProgramDefinition program, Money amount, IEnumerable<(string Sku, string? Category, decimal Quantity, decimal Amount)> lines)
+    public static Earning Of(ProgramDefinition program, Money amount, IReadOnlyList<(string Sku, string? Category, decimal Quantity, decimal Amount)> lines)
     {
         var code = amount.Currency.Code;
         var rate = program.Currencies[code].PointsPerUnit;
         var rules = program.Earning;
+
+        // Lines describe the purchase and add up to at most its amount (the request layer refuses more); lines that do
+        // not are ignored rather than trusted, so they can never earn more than the money spent.
+        if (lines.Sum(l => l.Amount) > amount.Amount)
+        {
+            lines = [];
+        }
+
         decimal rateBase = 0, fixedPoints = 0, excluded = 0, described = 0;
         foreach (var (sku, category, quantity, lineAmount) in lines)
         {
@@ -95,7 +103,7 @@ public readonly record struct Earning(decimal RateBase, long FixedPoints, decima
             }
         }
 
-        // Lines add up to at most the amount (the request layer refuses more); the rest earns at the currency's rate.
+        // What no line describes earns at the currency's rate.
         rateBase += Math.Max(0, amount.Amount - described) * rate;
         var earning = amount.Amount - excluded;
         return new Earning(rateBase, (long)decimal.Floor(fixedPoints), earning * rate, earning);
