@@ -149,7 +149,6 @@ public sealed record VoucherNotUsable(string Code, string Status, DateOnly? Expi
     public override IReadOnlyDictionary<string, object?> Figures => new Dictionary<string, object?>
     {
         ["code"] = Code,
-        ["status"] = Status,
         ["reason"] = Status,
         ["expiresOn"] = ExpiresOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
     };
