@@ -23,6 +23,9 @@ internal static class AcsSmsResilience
         var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
         builder.TimeProvider = time;
 
+        // Jitter from the app's injected source, so that tests can pin it.
+        var random = context.ServiceProvider.GetService<Random>() ?? Random.Shared;
+
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Name = "total", Timeout = options.TotalTimeout });
         if (options.MaxRetries > 0)
         {
@@ -32,6 +35,13 @@ internal static class AcsSmsResilience
                 MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+                Randomizer = () =>
+                {
+                    lock (random)
+                    {
+                        return random.NextDouble();
+                    }
+                },
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
                 ShouldRetryAfterHeader = false,

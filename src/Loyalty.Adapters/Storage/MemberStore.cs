@@ -59,9 +59,7 @@ public sealed partial class MemberStore(
             }
 
             var context = new OperationContext(program, time.GetUtcNow(), codes.Next);
-            var outcome = member.IsErased && !operation.AllowsErased
-                ? new MemberErased()
-                : operation.Decide(member, related?.Record(operation.RelatedRecordType!), context);
+            var outcome = member.IsErased && !operation.AllowsErased ? new MemberErased() : Decide(operation, member, related, context);
             if (outcome.Refusal is { } refusal)
             {
                 // A refused request may have been done before (a redemption that spent the points it now lacks).
@@ -103,6 +101,19 @@ public sealed partial class MemberStore(
                 return Attempt<OperationResult<T>>.Retry;
             }
         }, ct);
+    }
+
+    // Points are checked arithmetic: a total that no longer fits is refused with its reason, never an error.
+    private static Outcome<T> Decide<T>(MemberOperation<T> operation, StoredMember member, StoredOperation? related, OperationContext context)
+    {
+        try
+        {
+            return operation.Decide(member, related?.Record(operation.RelatedRecordType!), context);
+        }
+        catch (OverflowException)
+        {
+            return new PointsOutOfRange();
+        }
     }
 
     public async Task<StoredOperation?> GetOperationAsync(MemberId id, OperationKey key, CancellationToken ct)

@@ -28,16 +28,7 @@ public sealed record ExpirePoints(MemberId Member, DateOnly Day, int Part)
     public override Outcome<ExpiryResult> Decide(Member member, object? related, OperationContext context)
     {
         var posting = new Posting(member.Account, context.Now);
-        var expired = Points.Zero;
-        var lots = 0;
-        while (lots < MaxLots && posting.Account.Lots.FirstOrDefault() is { ExpiresOn: { } on } lot && on <= Day)
-        {
-            // The lot is first in spending order, so the debit takes exactly it.
-            var at = new DateTimeOffset(on.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            posting.Debit(LedgerKind.Expire, lot.Remaining, at, $"{Key.Kind}-{Key.Id.Value}", "lot " + on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            expired += lot.Remaining;
-            lots++;
-        }
+        var (expired, lots) = Post(posting, Day, MaxLots, $"{Key.Kind}-{Key.Id.Value}");
 
         // Vouchers show expired as soon as their day comes; the job writes it down.
         var dueVouchers = posting.Account.Vouchers.Where(v => v.Status == VoucherStatus.Active && v.ExpiresOn <= Day).ToList();
@@ -49,6 +40,24 @@ public sealed record ExpirePoints(MemberId Member, DateOnly Day, int Part)
 
         var moreDue = posting.Account.Lots.FirstOrDefault() is { ExpiresOn: { } next } && next <= Day;
         return Outcome<ExpiryResult>.Commit(posting, new ExpiryResult(expired.Value, lots, moreDue, dueVouchers.Count));
+    }
+
+    /// <summary>Posts one <c>expire</c> entry for each lot whose day is <paramref name="through"/> or earlier, soonest
+    /// first, at most <paramref name="maxLots"/>. Returns the points and the lots expired.</summary>
+    public static (Points Expired, int Lots) Post(Posting posting, DateOnly through, int maxLots, string reference)
+    {
+        var expired = Points.Zero;
+        var lots = 0;
+        while (lots < maxLots && posting.Account.Lots.FirstOrDefault() is { ExpiresOn: { } on } lot && on <= through)
+        {
+            // The lot is first in spending order, so the debit takes exactly it.
+            var at = new DateTimeOffset(on.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            posting.Debit(LedgerKind.Expire, lot.Remaining, at, reference, "lot " + on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            expired += lot.Remaining;
+            lots++;
+        }
+
+        return (expired, lots);
     }
 
     private static string DayText(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -125,6 +125,14 @@ public sealed record RecordPurchase(Purchase Purchase)
 
         var vouchers = SpendThresholds.Grant(program, posting, purchase, expires, context);
         Tiering.UpgradeIfQualified(program.Tiers, posting, today, purchase.OccurredAt, reference);
+
+        // A purchase recorded after its points' expiry day (back-filled history) gives points that have expired: they
+        // are credited and expire at once, so that they can never be spent.
+        if (expires is { } day && day < today)
+        {
+            ExpirePoints.Post(posting, day, int.MaxValue, reference);
+        }
+
         var pending = Pend(program, posting, member, context.Now);
         var after = posting.Account;
         var result = new PurchaseResult(

@@ -162,3 +162,9 @@ public sealed record CardTaken(int Index) : Refusal("card-taken")
 
     public override IReadOnlyDictionary<string, object?> Figures => new Dictionary<string, object?> { ["field"] = $"cards[{Index}]" };
 }
+
+/// <summary>The operation would take a count of points beyond what the ledger can hold (about 9.2 × 10^18).</summary>
+public sealed record PointsOutOfRange() : Refusal("points-out-of-range")
+{
+    public override string Detail => "The operation would take the member's points beyond what the ledger can hold.";
+}

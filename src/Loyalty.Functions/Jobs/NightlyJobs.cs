@@ -19,12 +19,15 @@ public sealed partial class NightlyJobs(MemberStore store, MemberIndexes indexes
     /// <summary>Expires every lot whose day has come, in as many parts as the member's due lots need.</summary>
     public Task<JobRun> ExpirePointsAsync(CancellationToken ct) => RunAsync(OperationKinds.Expiry, Tables.LotExpiry, ct, async (member, day, token) =>
     {
+        // Parts done by an earlier run today replay; the run goes on until a part finds nothing (more) due, so lots that
+        // came due since an earlier run are expired too.
         var changed = false;
         for (var part = 1; ; part++)
         {
             var result = await store.RunAsync(new ExpirePoints(member, day, part), token);
             changed |= result.Status == OperationStatus.Created;
-            if (result.Status is not (OperationStatus.Created or OperationStatus.Replayed) || result.Value is not { MoreDue: true })
+            var more = result.Status == OperationStatus.Replayed || result is { Status: OperationStatus.Created, Value.MoreDue: true };
+            if (!more)
             {
                 return changed;
             }

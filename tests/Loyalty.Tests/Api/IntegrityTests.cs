@@ -119,11 +119,13 @@ public sealed class IntegrityTests(PrivateAzurite azurite) : IAsyncLifetime, ICl
     [Fact]
     public async Task ExpirePoints_AMemberWith110LotsDueTheSameNight_ExpiresThemAll_AndEveryoneElsesToo()
     {
+        // Back-filled history (a year of purchases recorded at once), then a job that did not run for 111 days.
         var many = await Enroll();
         var other = await Enroll();
-        var longAgo = A.Now.AddDays(-500);
-        await Task.WhenAll(Enumerable.Range(0, 110).Select(i => Buy(many, 1, at: longAgo.AddDays(i))));
-        await Buy(other, 7, at: longAgo);
+        var aYearAgo = A.Now.AddDays(-364);
+        await Task.WhenAll(Enumerable.Range(0, 110).Select(i => Buy(many, 1, at: aYearAgo.AddDays(i))));
+        await Buy(other, 7, at: aYearAgo);
+        Clock.Advance(TimeSpan.FromDays(111));
 
         using var run = await RunJob("ExpirePoints");
 
@@ -138,9 +140,10 @@ public sealed class IntegrityTests(PrivateAzurite azurite) : IAsyncLifetime, ICl
     {
         var broken = await Enroll();
         var fine = await Enroll();
-        var longAgo = A.Now.AddDays(-400);
-        await Buy(broken, 5, at: longAgo);
-        await Buy(fine, 5, at: longAgo);
+        var aYearAgo = A.Now.AddDays(-364);
+        await Buy(broken, 5, at: aYearAgo);
+        await Buy(fine, 5, at: aYearAgo);
+        Clock.Advance(TimeSpan.FromDays(2));
         var members = azurite.Tables.GetTableClient(Tables.Members);
         var row = (await members.GetEntityAsync<TableEntity>(broken, "member")).Value;
         var lots = row.GetString("Lots");
@@ -155,6 +158,38 @@ public sealed class IntegrityTests(PrivateAzurite azurite) : IAsyncLifetime, ICl
         Assert.Contains(broken, failedLogs[1], StringComparison.Ordinal);
         Assert.Contains("failed 0", (await retried.ReadInvocationResultAsync(HttpStatusCode.OK))[0], StringComparison.Ordinal);
         Assert.Equal((0L, 0L), (await client.BalanceAsync(broken), await client.BalanceAsync(fine)));
+    }
+
+    [Fact]
+    public async Task ExpirePoints_RunAgainTheSameDay_ExpiresLotsThatCameDueSince()
+    {
+        var member = await Enroll();
+        await Buy(member, 5, at: A.Now.AddDays(-364));
+        Clock.Advance(TimeSpan.FromDays(2));
+        using var first = await RunJob("ExpirePoints");
+        Assert.Equal(0, await client.BalanceAsync(member));
+
+        await Buy(member, 9, at: Clock.GetUtcNow().AddYears(-1).AddHours(-1));
+        Assert.Equal(9, await client.BalanceAsync(member));
+        using var again = await RunJob("ExpirePoints");
+
+        await again.ReadInvocationResultAsync(HttpStatusCode.OK);
+        Assert.Equal(0, await client.BalanceAsync(member));
+    }
+
+    [Fact]
+    public async Task Purchase_ThatWouldTakePointsBeyondWhatTheLedgerHolds_Returns422_NotAnError()
+    {
+        var member = await Enroll();
+        await Buy(member, 10);
+        var members = azurite.Tables.GetTableClient(Tables.Members);
+        await members.UpdateEntityAsync(new TableEntity(member, "member") { ["Lifetime"] = long.MaxValue - 5 }, Azure.ETag.All, TableUpdateMode.Merge);
+
+        using var r = await Purchase(member, 10);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, r.StatusCode);
+        Assert.Equal("/problems/points-out-of-range", (await r.ReadProblemAsync()).Type);
+        Assert.Equal(10, await client.BalanceAsync(member));
     }
 
     [Fact]

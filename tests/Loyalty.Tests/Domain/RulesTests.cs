@@ -96,6 +96,20 @@ public sealed class RulesTests
     }
 
     [Fact]
+    public void Purchase_RecordedAfterItsPointsExpired_CreditsThemAndExpiresThemAtOnce()
+    {
+        var ledger = Regular();
+
+        var outcome = ledger.Buy(80, Now.AddMonths(-13));
+
+        Assert.Equal(80, outcome.Result!.PointsEarned);
+        Assert.Equal([(LedgerKind.Earn, 80L), (LedgerKind.Expire, -80L)], outcome.Posting!.Entries.Select(e => (e.Kind, e.Points.Value)));
+        Assert.Equal(0, ledger.Account.Balance.Value);
+        Assert.Equal(80, ledger.Account.Lifetime.Value);
+        ledger.AssertInvariants();
+    }
+
+    [Fact]
     public void FirstPurchase_EarnsTheFirstPurchaseBonusOnce()
     {
         var ledger = new MemoryLedger(Program, Now);
