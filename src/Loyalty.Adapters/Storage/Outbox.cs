@@ -45,6 +45,9 @@ public sealed record OutboxRow
     /// <summary>The points an expiry warning is about: as planned, then as at the first send attempt.</summary>
     public long? ExpiringPoints { get; init; }
 
+    /// <summary>Vouchers an expiry warning names as expiring by its day, fixed with the points.</summary>
+    public int? ExpiringVouchers { get; init; }
+
     public string? DeliveryStatus { get; init; }
 
     public string? DeliveryStatusDetails { get; init; }
@@ -256,6 +259,7 @@ public sealed class Outbox(TableServiceClient service)
         ["Reason"] = row.Reason,
         ["Points"] = row.Points,
         ["ExpiringPoints"] = row.ExpiringPoints,
+        ["ExpiringVouchers"] = row.ExpiringVouchers,
         ["DeliveryStatus"] = row.DeliveryStatus,
         ["DeliveryStatusDetails"] = row.DeliveryStatusDetails,
         ["DeliveredAt"] = row.DeliveredAt,
@@ -283,6 +287,7 @@ public sealed class Outbox(TableServiceClient service)
             Reason = e.GetString("Reason"),
             Points = e.GetInt64("Points"),
             ExpiringPoints = e.GetInt64("ExpiringPoints"),
+            ExpiringVouchers = e.GetInt32("ExpiringVouchers"),
             DeliveryStatus = e.GetString("DeliveryStatus"),
             DeliveryStatusDetails = e.GetString("DeliveryStatusDetails"),
             DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),

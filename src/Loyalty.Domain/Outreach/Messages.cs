@@ -98,7 +98,7 @@ public abstract record SendDecision
     public sealed record Defer(DateTimeOffset Until, string Why) : SendDecision;
 
     /// <summary>Send it now for the first time: take the member's local day's slot, fix the figures the text shows.</summary>
-    public sealed record Begin(DateOnly LocalDay, long Points, long? ExpiringPoints) : SendDecision;
+    public sealed record Begin(DateOnly LocalDay, long Points, long? ExpiringPoints, int ExpiringVouchers = 0) : SendDecision;
 
     /// <summary>Send again what an earlier attempt began, with the same repeatability id and figures.</summary>
     public sealed record Resend : SendDecision;
@@ -147,11 +147,19 @@ public static class Sending
             return new SendDecision.Resend();
         }
 
-        var expiring = message.Key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(message.Key.Period, out var expiry)
-            ? ExpiringOn(s.Member!.Account, expiry)
-            : null;
-        return new SendDecision.Begin(localToday, s.Member!.Account.Balance.Value, expiring);
+        var expiry = default(DateOnly);
+        var warning = message.Key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(message.Key.Period, out expiry);
+        return new SendDecision.Begin(
+            localToday,
+            s.Member!.Account.Balance.Value,
+            warning ? ExpiringOn(s.Member.Account, expiry) : null,
+            warning ? VouchersExpiringBy(s.Member.Account, expiry, now) : 0);
     }
+
+    /// <summary>The member's vouchers that can still be used at <paramref name="now"/> and expire by <paramref name="day"/>:
+    /// an expiry warning mentions them.</summary>
+    public static int VouchersExpiringBy(Ledger.Account account, DateOnly day, DateTimeOffset now) =>
+        account.VouchersAt(now).Count(v => v.Status == Ledger.VoucherStatus.Active && v.ExpiresOn <= day);
 
     /// <summary>The points of the lot that expires on <paramref name="day"/>, if any are left.</summary>
     public static long? ExpiringOn(Ledger.Account account, DateOnly day) =>

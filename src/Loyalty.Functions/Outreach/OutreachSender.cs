@@ -117,6 +117,7 @@ public sealed partial class OutreachSender(
                         RepeatabilityFirstSent = repeatability.FirstSent,
                         Points = begin.Points,
                         ExpiringPoints = begin.ExpiringPoints,
+                        ExpiringVouchers = begin.ExpiringVouchers,
                     };
                     if (await outbox.BeginSendAsync(sending, begin.LocalDay, now, ct) is not { } begun)
                     {
@@ -147,7 +148,12 @@ public sealed partial class OutreachSender(
         };
         if (key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(key.Period, out var day))
         {
-            values = values with { ExpiringPoints = new Points(row.ExpiringPoints ?? Sending.ExpiringOn(member.Account, day) ?? 0), ExpiryDate = day };
+            values = values with
+            {
+                ExpiringPoints = new Points(row.ExpiringPoints ?? Sending.ExpiringOn(member.Account, day) ?? 0),
+                ExpiringVouchers = row.ExpiringVouchers ?? Sending.VouchersExpiringBy(member.Account, day, now),
+                ExpiryDate = day,
+            };
         }
 
         var rendered = Rules.Render(key.Campaign, member.Profile.Locale, values);
