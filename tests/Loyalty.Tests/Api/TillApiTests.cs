@@ -310,6 +310,48 @@ public sealed class TillApiTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(500L, Points(await Get($"/api/members/{member}"), "available"));
     }
 
+    [Theory]
+    [InlineData("""{"holdId":"ID","points":9223372036854775807}""", "points")]
+    [InlineData("""{"holdId":"ID","points":-5}""", "points")]
+    [InlineData("""{"holdId":"ID","points":10.5}""", "points")]
+    [InlineData("""{"holdId":"ID","points":10,"amount":1,"currency":"USD"}""", "points")]
+    [InlineData("""{"holdId":"ID","amount":1e30,"currency":"USD"}""", "amount")]
+    [InlineData("""{"holdId":"ID","amount":1,"currency":"RUB"}""", "currency")]
+    [InlineData("""{"holdId":"ID","points":10,"expiresInMinutes":100000}""", "expiresInMinutes")]
+    [InlineData("""{"holdId":"bad id!","points":10}""", "holdId")]
+    public async Task Hold_WithAbsurdInput_Is400NamingTheField_AndHoldsNothing(string body, string field)
+    {
+        var member = await EnrollWithPoints(1000);
+
+        using var r = await client.PostJsonAsync($"/api/members/{member}/holds", body.Replace("\"ID\"", $"\"{A.Id("h")}\"", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains(field, (await r.ReadProblemAsync()).Errors!.Keys);
+        Assert.Equal(1000L, Points(await Get($"/api/members/{member}"), "available"));
+    }
+
+    [Fact]
+    public async Task Ids_ReusedWithOtherContentOrByAnotherMember_Are409()
+    {
+        var alice = await EnrollWithPoints(1000);
+        var bob = await EnrollWithPoints(1000);
+        var hold = A.Id("h");
+        var use = A.Id("u");
+        await Post($"/api/members/{alice}/holds", $$"""{"holdId":"{{hold}}","points":100}""", HttpStatusCode.Created);
+        var first = (await Post($"/api/members/{alice}/redemptions", $$"""{"redemptionId":"{{A.Id("r")}}","rewardId":"voucher-5"}""", HttpStatusCode.Created))["voucherCode"]!.GetValue<string>();
+        var second = (await Post($"/api/members/{bob}/redemptions", $$"""{"redemptionId":"{{A.Id("r")}}","rewardId":"voucher-5"}""", HttpStatusCode.Created))["voucherCode"]!.GetValue<string>();
+        await Post($"/api/vouchers/{first}/uses", $$"""{"useId":"{{use}}","orderId":"o-1"}""", HttpStatusCode.Created);
+
+        var otherPoints = await Post($"/api/members/{alice}/holds", $$"""{"holdId":"{{hold}}","points":101}""", HttpStatusCode.Conflict);
+        var otherMember = await Post($"/api/members/{bob}/holds", $$"""{"holdId":"{{hold}}","points":100}""", HttpStatusCode.Conflict);
+        var otherVoucher = await Post($"/api/vouchers/{second}/uses", $$"""{"useId":"{{use}}","orderId":"o-1"}""", HttpStatusCode.Conflict);
+
+        Assert.All(new[] { otherPoints, otherMember, otherVoucher }, p => Assert.Equal("/problems/idempotency-conflict", p["type"]!.GetValue<string>()));
+        Assert.Equal((400L, 100L), (Points(await Get($"/api/members/{alice}"), "available"), Points(await Get($"/api/members/{alice}"), "held")));
+        Assert.Equal((500L, 0L), (Points(await Get($"/api/members/{bob}"), "available"), Points(await Get($"/api/members/{bob}"), "held")));
+        Assert.Equal("active", (await Get($"/api/vouchers/{second}"))["status"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Hold_CapturedFromOneInstanceWhileAnotherReleasesIt_EndsInExactlyOneOfTheTwo()
     {
