@@ -35,15 +35,13 @@ public static class HoldsApi
             .WithName("PlaceHold")
             .WithSummary("Reserve available points for a basket (idempotent by holdId)")
             .AcceptsJson<HoldRequest>()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesRefusals();
         holds.MapGet("/{holdId}", GetHold).WithName("GetHold").WithSummary("A hold and its status: held, captured, released or expired");
         holds.MapPost("/{holdId}/capture", Capture)
             .WithName("CaptureHold")
             .WithSummary("Pay an order with held points (a burn entry); a partial capture releases the rest (idempotent)")
             .AcceptsJson<CaptureRequest>()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesRefusals();
         holds.MapPost("/{holdId}/release", Release)
             .WithName("ReleaseHold")
             .WithSummary("Give held points back (idempotent)")
@@ -83,8 +81,7 @@ public static class HoldsApi
         string memberId, string holdId, MemberStore store, TimeProvider time, CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id<MemberId>("memberId", memberId);
-        var hold = v.Id<OperationId>("holdId", holdId);
+        var (member, hold) = Ids(v, memberId, holdId);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
@@ -112,8 +109,7 @@ public static class HoldsApi
         }
 
         var v = new Validator();
-        var member = v.Id<MemberId>("memberId", memberId);
-        var hold = v.Id<OperationId>("holdId", holdId);
+        var (member, hold) = Ids(v, memberId, holdId);
         var orderId = v.Id<OperationId>("orderId", body!.OrderId);
         if (body.Points is < 1 or > MaxPoints)
         {
@@ -133,8 +129,7 @@ public static class HoldsApi
         string memberId, string holdId, MemberStore store, CancellationToken ct)
     {
         var v = new Validator();
-        var member = v.Id<MemberId>("memberId", memberId);
-        var hold = v.Id<OperationId>("holdId", holdId);
+        var (member, hold) = Ids(v, memberId, holdId);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
@@ -190,6 +185,9 @@ public static class HoldsApi
 
         return (new Points((long)decimal.Ceiling(price)), new Money(amount, currency));
     }
+
+    private static (MemberId? Member, OperationId? Hold) Ids(Validator v, string memberId, string holdId) =>
+        (v.Id<MemberId>("memberId", memberId), v.Id<OperationId>("holdId", holdId));
 
     private static string Location(string memberId, string holdId) => $"/api/members/{memberId}/holds/{holdId}";
 

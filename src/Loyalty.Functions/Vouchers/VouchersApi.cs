@@ -47,8 +47,7 @@ public static class VouchersApi
             .WithName("UseVoucher")
             .WithSummary("Use a voucher at a till, once (idempotent by useId)")
             .AcceptsJson<VoucherUseRequest>()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesRefusals();
         app.MapGet("/members/{memberId}/vouchers", ListVouchers)
             .WithTags("Vouchers")
             .WithName("ListVouchers")

@@ -143,6 +143,18 @@ public sealed class TillRulesTests
     }
 
     [Fact]
+    public void DebitAdjustment_WhereNegativeBalancesAreOff_LeavesHeldPointsAlone()
+    {
+        var ledger = WithPoints(1000);
+        ledger.Hold("h1", 700);
+
+        Assert.Equal(new InsufficientPoints(1000, 301, 300, 700, 0), ledger.Adjust(-301).Refusal);
+        Assert.NotNull(ledger.Adjust(-300).Result);
+        Assert.Equal(700L, ledger.Capture("h1").Result!.CapturedPoints);
+        ledger.AssertInvariants();
+    }
+
+    [Fact]
     public void PendingPoints_MatureAtTheStartOfTheDayInTheMembersZone()
     {
         var ledger = new MemoryLedger(Pending14, Now, Tokyo);
