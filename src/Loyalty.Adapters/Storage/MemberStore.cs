@@ -53,6 +53,17 @@ public sealed partial class MemberStore(
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
             }
 
+            // An id another member holds is a conflict before anything else: retrying it can never work.
+            if (!claimed)
+            {
+                if (!await claims.ClaimAsync(operation.Key, id, time.GetUtcNow(), ct))
+                {
+                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
+                }
+
+                claimed = true;
+            }
+
             if (operation.RelatedKey is not null && related is null)
             {
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound, Member: member);
@@ -64,16 +75,6 @@ public sealed partial class MemberStore(
             {
                 // A refused request may have been done before (a redemption that spent the points it now lacks).
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
-            }
-
-            if (!claimed)
-            {
-                if (!await claims.ClaimAsync(operation.Key, id, context.Now, ct))
-                {
-                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
-                }
-
-                claimed = true;
             }
 
             var posting = outcome.Posting!;

@@ -63,13 +63,12 @@ public sealed record ExpirePoints(MemberId Member, DateOnly Day, int Part)
     private static string DayText(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
-/// <summary>Re-evaluates the tier of a member whose review day has come (downgrades happen only here).</summary>
+/// <summary>Re-evaluates the tier of a member whose review day has come (downgrades happen only here). An erased
+/// member's tier is left as it was: only their points still expire.</summary>
 public sealed record ReviewTier(MemberId Member, DateOnly Day)
     : MemberOperation<string?>(Member, new OperationKey(OperationKinds.TierReview, OperationId.Parse(Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))))
 {
     public override string Fingerprint => Operations.Fingerprint.Of(Key.Kind, Key.Id.Value);
-
-    public override bool AllowsErased => true;
 
     public override Outcome<string?> Decide(Member member, object? related, OperationContext context)
     {

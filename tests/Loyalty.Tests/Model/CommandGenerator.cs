@@ -1,0 +1,310 @@
+using System.Globalization;
+
+namespace Loyalty.Tests.Model;
+
+/// <summary>Random commands that fit the model's current state (the members, purchases and redemptions it knows), from
+/// one seeded <see cref="Random"/>: the same seed gives the same sequence. With the full specification it also sends
+/// what only the new rules answer well: ids reused by another member, lines worth more than the purchase, points written
+/// 10.0 or 1e1, a member's history back-filled past one transaction, an update racing the erasure.</summary>
+public sealed class CommandGenerator(Random random, ReferenceModel model)
+{
+    private static readonly string[] Zones = ["UTC", "America/Los_Angeles", "Asia/Shanghai", "Pacific/Kiritimati", "Europe/London"];
+    private static readonly string[] Categories = ["pastry", "coffee", "merch"];
+    private static readonly (string Reward, int Weight)[] RewardWeights = [("coffee", 5), ("tote", 2), ("tasting", 2), ("voucher-10", 1)];
+
+    private readonly Queue<Command> pending = new();
+    private readonly List<Request> history = [];
+    private readonly Dictionary<char, int> counters = [];
+    private bool backfilled;
+
+    private bool Has(string part) => model.Spec.Has(part);
+
+    public Command Next()
+    {
+        var command = pending.Count > 0 ? pending.Dequeue() : Choose();
+        if (command is Request request and not RunJob)
+        {
+            history.Add(request);
+        }
+
+        return command is Request r && Chance(10) ? new Twice(r) : command;
+    }
+
+    private Command Choose()
+    {
+        var active = model.Members.Where(m => !m.Erased).ToList();
+        if (active.Count < 2)
+        {
+            return NewMember();
+        }
+
+        return random.Next(100) switch
+        {
+            < 7 => NewMember(),
+            < 10 => ProfileUpdate(Pick(active)),
+            < 37 => Purchase(SomeMember(active)),
+            < 47 => Return(SomeMember(active)),
+            < 56 => Redemption(SomeMember(active)),
+            < 61 => Cancellation(SomeMember(active)),
+            < 67 => Adjustment(SomeMember(active)),
+            < 75 => Clock(),
+            < 82 => Nightly(),
+            < 84 => Erasure(active),
+            < 86 when Returnable() is { Count: > 0 } returnable => SpendThenReturn(Pick(returnable)),
+            < 87 when Has(ModelSpec.Expiry) && !backfilled => Backfill(Pick(active)),
+            < 94 when history.Count > 0 => Again(Pick(history)),
+            < 100 when history.Count > 0 => Reused(Reusable(), active),
+            _ => Purchase(Pick(active)),
+        };
+    }
+
+    private ModelMember SomeMember(List<ModelMember> active) =>
+        Chance(4) && model.Members.FirstOrDefault(m => m.Erased) is { } erased ? erased : Pick(active);
+
+    private Enrol NewMember()
+    {
+        var id = Id('m', 2);
+        var referrer = Chance(40) ? model.Members.Where(m => !m.Erased).Select(m => m.Id).FirstOrDefault(_ => Chance(50)) : null;
+        return new Enrol(id, "Name" + id, Phone(), Birthday(), Pick(Zones), referrer);
+    }
+
+    private Enrol ProfileUpdate(ModelMember m) =>
+        new(m.Id, "Name" + Id('n', 3), Chance(60) ? Phone() : m.Phone, Chance(50) ? Birthday() : m.Birthday, Chance(30) ? Pick(Zones) : m.TimeZone, Chance(50) ? m.ReferredBy : null);
+
+    private string Phone() => string.Create(CultureInfo.InvariantCulture, $"+1425555{random.Next(10_000):D4}");
+
+    private string? Birthday() => random.Next(3) switch
+    {
+        0 => null,
+        1 => string.Create(CultureInfo.InvariantCulture, $"--{random.Next(1, 13):D2}-{random.Next(1, 29):D2}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{random.Next(1950, 2005)}-{random.Next(1, 13):D2}-{random.Next(1, 29):D2}"),
+    };
+
+    private RecordPurchase Purchase(ModelMember m, DateTimeOffset? at = null)
+    {
+        var currency = Chance(20) ? "EUR" : "USD";
+        var amount = random.Next(10) switch
+        {
+            < 6 => Cents(100, 9_000),
+            < 9 => Cents(9_000, 30_000),
+            _ => Cents(30_000, 90_000),
+        };
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(m.TimeZone);
+        var occurredAt = at ?? OccurredAt(zone);
+        var store = random.Next(10) switch { < 4 => "store-a", < 7 => "store-b", _ => null };
+        return new RecordPurchase(Id('p', 3), m.Id, amount, currency, occurredAt, zone.GetUtcOffset(occurredAt), store, Lines(amount));
+    }
+
+    /// <summary>Mostly just now; some back-dated (their lots may be due already); some at the member's local midnight,
+    /// where a promotion's first or last day is decided by the time zone.</summary>
+    private DateTimeOffset OccurredAt(TimeZoneInfo zone)
+    {
+        var now = model.Now;
+        switch (random.Next(100))
+        {
+            case < 70:
+                return Seconds(now.AddMinutes(-random.Next(0, 180)));
+            case < 85:
+                return Seconds(now.AddDays(-random.Next(1, 200)).AddMinutes(-random.Next(0, 1440)));
+            default:
+                var local = TimeZoneInfo.ConvertTime(now, zone);
+                var midnight = new DateTimeOffset(local.Date, zone.GetUtcOffset(local.Date)).AddMinutes(random.Next(-10, 11));
+                return Seconds(midnight > now ? midnight.AddDays(-1) : midnight);
+        }
+    }
+
+    private static DateTimeOffset Seconds(DateTimeOffset t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), t.Offset);
+
+    private List<PurchaseLine> Lines(decimal amount)
+    {
+        if (Chance(50))
+        {
+            return [];
+        }
+
+        var lines = new List<PurchaseLine>();
+        var left = Math.Floor(amount * (decimal)(0.5 + (random.NextDouble() / 2)) * 100) / 100;
+        for (var count = random.Next(1, 5); count > 0 && left > 0; count--)
+        {
+            var part = count == 1 ? left : Math.Floor(left * (decimal)random.NextDouble() * 100) / 100;
+            lines.Add(new PurchaseLine("sku-" + random.Next(100), Pick(Categories), random.Next(1, 4), part));
+            left -= part;
+        }
+
+        // (new) Lines worth more than the purchase are refused (today's code credits them): one line worth more, or
+        // lines each within the amount that add up to more.
+        if (Has(ModelSpec.Lines) && Chance(8))
+        {
+            lines.Add(new PurchaseLine("sku-big", "pastry", 1, Chance(50) ? amount + 1 : amount));
+        }
+
+        return lines;
+    }
+
+    private RecordReturn Return(ModelMember m)
+    {
+        var id = Id('r', 3);
+        var mine = model.Purchases.Where(p => p.MemberId == m.Id).ToList();
+        if (mine.Count == 0 || Chance(8))
+        {
+            var other = model.Purchases.FirstOrDefault(p => p.MemberId != m.Id)?.Request.PurchaseId ?? "p-unknown";
+            return new RecordReturn(id, Chance(50) ? other : "p-unknown", m.Id, 1m, model.Now);
+        }
+
+        var purchase = Pick(mine);
+        var left = purchase.Returnable;
+        var amount = random.Next(100) switch
+        {
+            // Whole amounts too: today's return fingerprint took 2, 20 and 200 for the same (issue 9).
+            < 25 when left >= 1 => decimal.Floor(left * (decimal)random.NextDouble()) + 1,
+            < 50 when left > 0.01m => Math.Max(0.01m, Math.Floor(left * (decimal)random.NextDouble() * 100) / 100),
+            < 90 when left > 0 => left,
+            _ => left + Cents(1, 1_000),
+        };
+        return new RecordReturn(id, purchase.Request.PurchaseId, m.Id, amount, Seconds(model.Now.AddMinutes(-random.Next(0, 60))));
+    }
+
+    private Redeem Redemption(ModelMember m)
+    {
+        var roll = random.Next(RewardWeights.Sum(r => r.Weight));
+        var reward = RewardWeights.SkipWhile(r => (roll -= r.Weight) >= 0).First().Reward;
+        return new Redeem(m.Id, Id('x', 3), reward);
+    }
+
+    private Cancel Cancellation(ModelMember m)
+    {
+        var mine = model.Redemptions.Where(r => r.MemberId == m.Id).ToList();
+        return mine.Count == 0 || Chance(5) ? new Cancel(m.Id, "x-unknown") : new Cancel(m.Id, Pick(mine).Request.RedemptionId);
+    }
+
+    private Adjust Adjustment(ModelMember m)
+    {
+        var points = Chance(60) ? random.Next(1, 300) : -random.Next(1, 200);
+        var written = points.ToString(CultureInfo.InvariantCulture);
+        if (Has(ModelSpec.Numbers))
+        {
+            // (new) Integers are read the same however written; fractions and out-of-range values are 400.
+            written = random.Next(20) switch
+            {
+                0 => written + ".0",
+                1 => written + "e0",
+                2 => "10.5",
+                3 => "-9223372036854775808",
+                _ => written,
+            };
+        }
+
+        return new Adjust(m.Id, Id('a', 3), written, Chance(50) ? "Goodwill" : "Correction");
+    }
+
+    private List<PurchaseRecord> Returnable() => [.. model.Purchases.Where(p => p.Returnable > 0 && !model.Member(p.MemberId)!.Erased)];
+
+    /// <summary>The issue's way to points from nothing: spend the points, return the purchase that gave them, then
+    /// get something credited (a cancellation, a purchase, an adjustment), which must first pay what is owed.</summary>
+    private Redeem SpendThenReturn(PurchaseRecord purchase)
+    {
+        var m = model.Member(purchase.MemberId)!;
+        var redemption = Redemption(m) with { RewardId = "coffee" };
+        pending.Enqueue(Return(m) with { PurchaseId = purchase.Request.PurchaseId, Amount = purchase.Returnable });
+        pending.Enqueue(random.Next(3) switch
+        {
+            0 => new Cancel(m.Id, redemption.RedemptionId),
+            1 => Purchase(m),
+            _ => Adjustment(m) with { PointsJson = random.Next(1, 100).ToString(CultureInfo.InvariantCulture) },
+        });
+        return redemption;
+    }
+
+    private Command Clock() => new AdvanceClock(random.Next(10) switch
+    {
+        < 5 => TimeSpan.FromMinutes(random.Next(5, 300)),
+        < 8 => TimeSpan.FromDays(random.Next(1, 10)),
+        _ => TimeSpan.FromDays(random.Next(20, 70)),
+    });
+
+    /// <summary>A nightly job runs at most once a UTC day (as its timer does): when both have run today, the night
+    /// comes, and both run at 01:15.</summary>
+    private Command Nightly()
+    {
+        var job = Chance(50) ? RunJob.ExpirePoints : RunJob.ReviewTiers;
+        var runs = job == RunJob.ExpirePoints ? model.ExpireRuns : model.ReviewRuns;
+        if (!runs.Contains(model.Today))
+        {
+            return new RunJob(job);
+        }
+
+        var night = new DateTimeOffset(model.Today.AddDays(1), new TimeOnly(1, 15), TimeSpan.Zero);
+        pending.Enqueue(new RunJob(RunJob.ExpirePoints));
+        pending.Enqueue(new RunJob(RunJob.ReviewTiers));
+        return new AdvanceClock(night - model.Now);
+    }
+
+    private Command Erasure(List<ModelMember> active)
+    {
+        // Erasure deletes the current tier-review hint only, so a hint left by an earlier upgrade still has the erased
+        // member reviewed (and moved down) by ReviewTiers; the README says no nightly job finds them. Until that is
+        // fixed, runs without that part erase members whose tier is not under review.
+        var candidates = Has(ModelSpec.ErasedNotReviewed) ? active : [.. active.Where(m => m.TierReviewOn is null)];
+        if (active.Count < 3 || candidates.Count == 0)
+        {
+            return Clock();
+        }
+
+        var m = Pick(candidates);
+        return Has(ModelSpec.Erasure) && Chance(30) ? new EraseDuringUpdate(ProfileUpdate(m) with { Phone = Phone() }) : new Erase(m.Id);
+    }
+
+    /// <summary>(new) More back-dated purchases, due the same night, than one transaction holds; the night comes.</summary>
+    private Backfill Backfill(ModelMember m)
+    {
+        backfilled = true;
+        var start = model.Now.AddMonths(-(model.Program.ExpireAfterMonths + 5));
+        var purchases = Enumerable.Range(1, 110).Select(day => Purchase(m, start.AddDays(day)) with { Lines = [] }).ToList();
+        pending.Enqueue(new AdvanceClock(new DateTimeOffset(model.Today.AddDays(1), new TimeOnly(1, 15), TimeSpan.Zero) - model.Now));
+        pending.Enqueue(new RunJob(RunJob.ExpirePoints));
+        return new Backfill(purchases);
+    }
+
+    /// <summary>The same request again, written differently where the content is the same (10.5 as 10.50, the time in
+    /// UTC instead of the member's offset).</summary>
+    private Request Again(Request request) => request switch
+    {
+        RecordPurchase p when Chance(50) => p with { Amount = p.Amount * 1.00m, Offset = TimeSpan.Zero },
+        // Today's return fingerprint trims zeros from the amount's text (issue 9): 10 and 10.0 differ there.
+        RecordReturn r when Has(ModelSpec.ReturnContent) && Chance(50) => r with { Amount = r.Amount * 1.0m },
+        _ => request,
+    };
+
+    /// <summary>Any request sent before; when return content is checked, often a return of a whole amount (which
+    /// today's fingerprint confuses with ten times as much).</summary>
+    private Request Reusable() =>
+        Has(ModelSpec.ReturnContent) && Chance(50) && history.OfType<RecordReturn>().OrderBy(r => r.Amount == decimal.Floor(r.Amount) ? 0 : 1).FirstOrDefault() is { } r
+            ? r
+            : Pick(history);
+
+    /// <summary>An id used before, with different content: for the same member, or (new) for another one.</summary>
+    private Request Reused(Request request, List<ModelMember> active)
+    {
+        var other = Has(ModelSpec.ProgramWideIds) && Chance(40) ? Pick(active).Id : null;
+        return request switch
+        {
+            RecordPurchase p => p with { Amount = p.Amount + 1, MemberId = other ?? p.MemberId },
+            RecordReturn r => r with { Amount = Has(ModelSpec.ReturnContent) && Chance(70) ? r.Amount * 10 : r.Amount + 0.01m, MemberId = other ?? r.MemberId },
+            Redeem r => r with { RewardId = r.RewardId == "coffee" ? "voucher-10" : "coffee", MemberId = other ?? r.MemberId },
+            Adjust a => a with { PointsJson = a.PointsJson == "7" ? "8" : "7", MemberId = other ?? a.MemberId },
+            _ => Again(request),
+        };
+    }
+
+    private decimal Cents(int from, int to) => random.Next(from, to) / 100m;
+
+    private bool Chance(int percent) => random.Next(100) < percent;
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+    private string Id(char prefix, int width)
+    {
+        var n = counters[prefix] = counters.GetValueOrDefault(prefix) + 1;
+        return prefix + n.ToString("D" + width.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+}

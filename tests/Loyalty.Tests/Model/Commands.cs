@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Loyalty.Tests.Model;
+
+/// <summary>One step of a generated sequence: what a client (or the clock, or the nightly timer) does. Each command
+/// knows its HTTP request; the reference model says what the answer must be.</summary>
+public abstract record Command
+{
+    public abstract string Describe();
+
+    protected static string Text(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>A command that is an HTTP request to the app.</summary>
+public abstract record Request : Command
+{
+    public abstract HttpMethod Method { get; }
+
+    public abstract string Path { get; }
+
+    /// <summary>The JSON body, or null for none.</summary>
+    public abstract string? Body { get; }
+
+    public override string Describe() => Text($"{Method} {Path} {Body}");
+}
+
+/// <summary><c>PUT /api/members/{id}</c>: enrols a member, or replaces their profile.</summary>
+public sealed record Enrol(string MemberId, string FirstName, string? Phone, string? Birthday, string TimeZone, string? ReferredBy) : Request
+{
+    public override HttpMethod Method => HttpMethod.Put;
+
+    public override string Path => $"/api/members/{MemberId}";
+
+    public override string? Body => new JsonObject
+    {
+        ["firstName"] = FirstName,
+        ["phone"] = Phone,
+        ["birthday"] = Birthday,
+        ["timeZone"] = TimeZone,
+        ["referredBy"] = ReferredBy,
+    }.ToJsonString();
+}
+
+public sealed record PurchaseLine(string Sku, string Category, decimal Quantity, decimal Amount);
+
+/// <summary><c>POST /api/purchases</c>; <see cref="OccurredAt"/> is written in <see cref="Offset"/> (the member's
+/// local time, as a till sends it).</summary>
+public sealed record RecordPurchase(
+    string PurchaseId, string MemberId, decimal Amount, string Currency, DateTimeOffset OccurredAt, TimeSpan Offset, string? StoreId, IReadOnlyList<PurchaseLine> Lines) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => "/api/purchases";
+
+    public override string? Body
+    {
+        get
+        {
+            var body = new JsonObject
+            {
+                ["purchaseId"] = PurchaseId,
+                ["memberId"] = MemberId,
+                ["amount"] = Amount,
+                ["currency"] = Currency,
+                ["occurredAt"] = OccurredAt.ToOffset(Offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture),
+            };
+            if (StoreId is not null)
+            {
+                body["storeId"] = StoreId;
+            }
+
+            if (Lines.Count > 0)
+            {
+                body["lines"] = new JsonArray([.. Lines.Select(l => (JsonNode)new JsonObject
+                {
+                    ["sku"] = l.Sku,
+                    ["category"] = l.Category,
+                    ["quantity"] = l.Quantity,
+                    ["amount"] = l.Amount,
+                })]);
+            }
+
+            return body.ToJsonString();
+        }
+    }
+}
+
+/// <summary><c>POST /api/returns</c>.</summary>
+public sealed record RecordReturn(string ReturnId, string PurchaseId, string MemberId, decimal Amount, DateTimeOffset OccurredAt) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => "/api/returns";
+
+    public override string? Body => new JsonObject
+    {
+        ["returnId"] = ReturnId,
+        ["purchaseId"] = PurchaseId,
+        ["memberId"] = MemberId,
+        ["amount"] = Amount,
+        ["occurredAt"] = OccurredAt.ToString("yyyy-MM-dd'T'HH:mm:ssZ", CultureInfo.InvariantCulture),
+    }.ToJsonString();
+}
+
+/// <summary><c>POST /api/members/{id}/redemptions</c>.</summary>
+public sealed record Redeem(string MemberId, string RedemptionId, string RewardId) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/members/{MemberId}/redemptions";
+
+    public override string? Body => new JsonObject { ["redemptionId"] = RedemptionId, ["rewardId"] = RewardId }.ToJsonString();
+}
+
+/// <summary><c>POST /api/members/{id}/redemptions/{redemptionId}/cancel</c>.</summary>
+public sealed record Cancel(string MemberId, string RedemptionId) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/members/{MemberId}/redemptions/{RedemptionId}/cancel";
+
+    public override string? Body => null;
+}
+
+/// <summary><c>POST /api/members/{id}/adjustments</c>; <see cref="PointsJson"/> is the number as written (10, 10.0, 1e1).</summary>
+public sealed record Adjust(string MemberId, string AdjustmentId, string PointsJson, string Reason) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/members/{MemberId}/adjustments";
+
+    public override string? Body => Text($$"""{"adjustmentId":"{{AdjustmentId}}","points":{{PointsJson}},"reason":"{{Reason}}"}""");
+}
+
+/// <summary><c>DELETE /api/members/{id}</c>.</summary>
+public sealed record Erase(string MemberId) : Request
+{
+    public override HttpMethod Method => HttpMethod.Delete;
+
+    public override string Path => $"/api/members/{MemberId}";
+
+    public override string? Body => null;
+}
+
+/// <summary>A nightly job (<c>ExpirePoints</c>, <c>ReviewTiers</c>) invoked as the host invokes a timer function.</summary>
+public sealed record RunJob(string Name) : Request
+{
+    public const string ExpirePoints = "ExpirePoints";
+    public const string ReviewTiers = "ReviewTiers";
+
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => "/" + Name;
+
+    public override string? Body => Infrastructure.Fixtures.Load("Functions/timer.json").ToJsonString();
+
+    public override string Describe() => "RUN " + Name;
+}
+
+/// <summary>The clock moves forward.</summary>
+public sealed record AdvanceClock(TimeSpan By) : Command
+{
+    public override string Describe() => Text($"CLOCK +{By}");
+}
+
+/// <summary>The same request sent to both app instances at the same time.</summary>
+public sealed record Twice(Request Request) : Command
+{
+    public override string Describe() => "BOTH " + Request.Describe();
+}
+
+/// <summary>Purchases sent one after the other as one step (a till back-filling its history).</summary>
+public sealed record Backfill(IReadOnlyList<RecordPurchase> Purchases) : Command
+{
+    public override string Describe() => Text(
+        $"BACKFILL {Purchases.Count} purchases for {Purchases[0].MemberId}, {Purchases[0].PurchaseId}..{Purchases[^1].PurchaseId}, occurred {Purchases[0].OccurredAt:yyyy-MM-dd}..{Purchases[^1].OccurredAt:yyyy-MM-dd}");
+}
+
+/// <summary>A profile update and the member's erasure sent at the same time, to different instances.</summary>
+public sealed record EraseDuringUpdate(Enrol Update) : Command
+{
+    public Erase Erase => new(Update.MemberId);
+
+    public override string Describe() => "RACE " + Update.Describe() + " | " + Erase.Describe();
+}
+
+/// <summary>A step of a sequence: the command and the app instance (0 or 1) it goes to.</summary>
+public sealed record Step(int Number, Command Command, int Instance, DateTimeOffset At)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Number,3} @{At:yyyy-MM-dd'T'HH:mm:ss'Z'} [{Instance}] {Command.Describe()}");
+}

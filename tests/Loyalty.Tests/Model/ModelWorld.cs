@@ -1,0 +1,69 @@
+using System.Text;
+using Azure.Data.Tables;
+using Loyalty.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Loyalty.Tests.Model;
+
+/// <summary>The real service for one sequence: two app instances (the whole ASP.NET Core pipeline) on one Azurite
+/// that only this test uses, sharing one fake clock. Every sequence starts on empty tables, so that the nightly jobs,
+/// which read whole index tables, see this sequence's members only, and the clock starts at the same day.</summary>
+public sealed class ModelWorld : IAsyncDisposable
+{
+    private readonly LoyaltyApp[] apps;
+
+    private ModelWorld(TableServiceClient tables, FakeTimeProvider clock, LoyaltyApp[] apps, HttpClient[] clients)
+    {
+        Tables = tables;
+        Clock = clock;
+        this.apps = apps;
+        Clients = clients;
+    }
+
+    public TableServiceClient Tables { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public IReadOnlyList<HttpClient> Clients { get; }
+
+    public static async Task<ModelWorld> StartAsync(Azurite azurite, string programFile, DateTimeOffset start)
+    {
+        var tables = azurite.Tables;
+        await foreach (var table in tables.QueryAsync())
+        {
+            await tables.DeleteTableAsync(table.Name);
+        }
+
+        var clock = new FakeTimeProvider(start);
+        var settings = new Dictionary<string, string?> { ["LOYALTY_PROGRAM_FILE"] = programFile };
+        LoyaltyApp[] apps = [new(azurite, clock, settings), new(azurite, clock, settings)];
+        var clients = await Task.WhenAll(apps.Select(a => a.StartAsync()));
+        return new ModelWorld(tables, clock, apps, clients);
+    }
+
+    public async Task<(int Status, string Body)> SendAsync(Request request, int instance)
+    {
+        using var message = new HttpRequestMessage(request.Method, request.Path);
+        if (request.Body is { } body)
+        {
+            message.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Clients[instance].SendAsync(message);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task<(int Status, string Body)> GetAsync(string path, int instance = 0)
+    {
+        using var response = await Clients[instance].GetAsync(path);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in apps)
+        {
+            await app.DisposeAsync();
+        }
+    }
+}
