@@ -219,6 +219,12 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         switch (random.Next(4))
         {
             case 0 or 1:
+                if (Chance(25))
+                {
+                    // The customer walked away and came back after the hold expired.
+                    pending.Enqueue(new AdvanceClock(TimeSpan.FromMinutes(minutes) + TimeSpan.FromSeconds(random.Next(0, 120))));
+                }
+
                 pending.Enqueue(new CaptureHold(m.Id, hold.HoldId, Id('o', 3), Chance(30) ? random.Next(1, 100) : null));
                 break;
             case 2:
