@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 
 namespace Loyalty.Domain.Operations;
@@ -97,7 +98,8 @@ public sealed record PlaceHold(OperationId HoldId, MemberId Member, Points Point
         var posting = new Posting(member.Account, now);
         posting.Update(a => a.WithHold(new Hold(HoldId.Value, Points, expiresAt), now));
         var record = new HoldRecord(Points.Value, Amount?.Amount, Amount?.Currency.Code, now, expiresAt);
-        return Outcome<HoldResult>.Commit(posting, record.View(HoldId.Value, Member.Value, posting.Account, now), record);
+        var held = new PointsHeld(HoldId.Value, Points.Value, expiresAt, posting.Account.AvailableAt(now).Value);
+        return Outcome<HoldResult>.Commit(posting, record.View(HoldId.Value, Member.Value, posting.Account, now), record, events: [new DomainEvent(EventCatalog.PointsHeld, held)]);
     }
 }
 
@@ -137,7 +139,9 @@ public sealed record CaptureHold(OperationId HoldId, MemberId Member, OperationI
         var posting = HoldSettlement.Without(member, HoldId, now);
         posting.Debit(LedgerKind.Burn, points, now, OrderId.Value, $"hold {HoldId.Value}");
         var after = hold with { Status = HoldRecord.Captured, CapturedPoints = points.Value, OrderId = OrderId.Value, SettledAt = now };
-        return Outcome<HoldResult>.Commit(posting, after.View(HoldId.Value, Member.Value, posting.Account, now), relatedRecord: after);
+        var captured = new PointsCaptured(HoldId.Value, OrderId.Value, points.Value, hold.Points - points.Value, posting.Account.Balance.Value);
+        return Outcome<HoldResult>.Commit(
+            posting, after.View(HoldId.Value, Member.Value, posting.Account, now), relatedRecord: after, events: [new DomainEvent(EventCatalog.PointsCaptured, captured)]);
     }
 }
 
@@ -163,7 +167,9 @@ public sealed record ReleaseHold(OperationId HoldId, MemberId Member)
 
         var posting = HoldSettlement.Without(member, HoldId, now);
         var after = hold with { Status = HoldRecord.Released, SettledAt = now };
-        return Outcome<HoldResult>.Commit(posting, after.View(HoldId.Value, Member.Value, posting.Account, now), relatedRecord: after);
+        var released = new HoldReleased(HoldId.Value, hold.Points, posting.Account.AvailableAt(now).Value);
+        return Outcome<HoldResult>.Commit(
+            posting, after.View(HoldId.Value, Member.Value, posting.Account, now), relatedRecord: after, events: [new DomainEvent(EventCatalog.HoldReleased, released)]);
     }
 }
 

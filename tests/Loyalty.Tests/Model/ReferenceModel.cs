@@ -16,8 +16,9 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private const string InsufficientPoints = "/problems/insufficient-points";
     private const string HoldNotActive = "/problems/hold-not-active";
 
-    /// <summary>Kinds whose ids the caller chooses and the program claims for the first member that uses them, before any
-    /// rule is decided (README, Ids): a refused request holds its id too.</summary>
+    /// <summary>Kinds whose ids the caller chooses and the program claims for the first member whose request with them
+    /// goes ahead (README, Ids): another member's request with a claimed id is 409 before anything else, and a refused
+    /// request claims nothing.</summary>
     private static readonly HashSet<string> ClaimKinds = [Kinds.Purchase, Kinds.Return, Kinds.Redeem, Kinds.Adjust, Kinds.Hold, Kinds.VoucherUse];
 
     private readonly Dictionary<string, ModelMember> members = new(StringComparer.Ordinal);
@@ -159,10 +160,10 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     /// refusals (<paramref name="refusals"/>) of the member as it is. The specification does not order refusals, so
     /// when several apply (an id reused for a reward the member cannot afford) any of them may answer: each writes
     /// nothing. Null when the operation goes ahead.</summary>
-    /// <param name="claimAfterRules">The id is claimed only once the rules allow the request (a limited reward's
-    /// redemption, whose stock is reserved first).</param>
+    /// <param name="rulesFirst">The rules are decided before the claim is looked at (a limited reward's redemption, whose
+    /// stock is reserved first): a refusal answers even when another member holds the id.</param>
     private Expected? Precheck(
-        string memberId, string kind, string id, string content, out ModelMember member, Func<ModelMember, IEnumerable<Refusal>>? refusals = null, bool claimAfterRules = false)
+        string memberId, string kind, string id, string content, out ModelMember member, Func<ModelMember, IEnumerable<Refusal>>? refusals = null, bool rulesFirst = false)
     {
         member = Member(memberId)!;
         if (member is null)
@@ -172,14 +173,9 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
         var claimed = Spec.Has(ModelSpec.ProgramWideIds) && ClaimKinds.Contains(kind);
         var heldByOther = claimed && claims.TryGetValue((kind, id), out var holder) && holder != memberId;
-        if (claimed && !claimAfterRules)
+        if (heldByOther && !rulesFirst)
         {
-            if (heldByOther)
-            {
-                return Expected.Problem(409, IdempotencyConflict);
-            }
-
-            claims[(kind, id)] = memberId;
+            return Expected.Problem(409, IdempotencyConflict);
         }
 
         var applying = new List<Refusal>();
@@ -199,17 +195,22 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         applying.AddRange(refusals?.Invoke(member) ?? []);
-        if (claimed && claimAfterRules && applying.Count == 0)
+        if (applying.Count > 0)
         {
-            if (heldByOther)
-            {
-                return Expected.Problem(409, IdempotencyConflict);
-            }
+            return Expected.Refused([.. applying]);
+        }
 
+        if (heldByOther)
+        {
+            return Expected.Problem(409, IdempotencyConflict);
+        }
+
+        if (claimed)
+        {
             claims[(kind, id)] = memberId;
         }
 
-        return applying.Count > 0 ? Expected.Refused([.. applying]) : null;
+        return null;
     }
 
     private Expected Record(string kind, string id, string memberId, string content, Expected answer)
@@ -530,7 +531,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         var limited = reward.Stock is not null;
-        if (Precheck(r.MemberId, Kinds.Redeem, r.RedemptionId, Content(r.MemberId, r.RewardId), out var m, Refusals, claimAfterRules: limited) is { } early)
+        if (Precheck(r.MemberId, Kinds.Redeem, r.RedemptionId, Content(r.MemberId, r.RewardId), out var m, Refusals, rulesFirst: limited) is { } early)
         {
             return early;
         }
