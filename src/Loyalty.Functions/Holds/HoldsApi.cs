@@ -30,19 +30,19 @@ public static class HoldsApi
 
     public static IEndpointRouteBuilder MapHoldsApi(this IEndpointRouteBuilder app)
     {
-        var holds = app.MapGroup("/members/{memberId}/holds").WithTags("Pay with points").ProducesProblem(StatusCodes.Status404NotFound);
-        holds.MapPost("", Hold)
+        var holds = app.MapGroup("/members/{memberId}").WithTags("Pay with points").ProducesProblem(StatusCodes.Status404NotFound);
+        holds.MapPost("/holds", Hold)
             .WithName("PlaceHold")
             .WithSummary("Reserve available points for a basket (idempotent by holdId)")
             .AcceptsJson<HoldRequest>()
             .ProducesRefusals();
-        holds.MapGet("/{holdId}", GetHold).WithName("GetHold").WithSummary("A hold and its status: held, captured, released or expired");
-        holds.MapPost("/{holdId}/capture", Capture)
+        holds.MapGet("/holds/{holdId}", GetHold).WithName("GetHold").WithSummary("A hold and its status: held, captured, released or expired");
+        holds.MapPost("/holds/{holdId}/capture", Capture)
             .WithName("CaptureHold")
             .WithSummary("Pay an order with held points (a burn entry); a partial capture releases the rest (idempotent)")
             .AcceptsJson<CaptureRequest>()
             .ProducesRefusals();
-        holds.MapPost("/{holdId}/release", Release)
+        holds.MapPost("/holds/{holdId}/release", Release)
             .WithName("ReleaseHold")
             .WithSummary("Give held points back (idempotent)")
             .ProducesProblem(StatusCodes.Status409Conflict);

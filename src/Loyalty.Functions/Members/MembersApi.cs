@@ -18,9 +18,11 @@ public static class MembersApi
             .WithSummary("Enroll a member, or replace their profile")
             .AcceptsJson<MemberRequest>();
         members.MapGet("/{memberId}", GetMember).WithName("GetMember").WithSummary("A member, their points and tier");
-        members.MapGet("", FindMember)
+        app.MapGet("/members", FindMember)
+            .WithTags("Members")
             .WithName("FindMember")
             .WithSummary("Find a member at the till by phone number or loyalty card (exactly one of phone, card)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         members.MapGet("/{memberId}/ledger", GetLedger).WithName("GetLedger").WithSummary("The member's ledger, newest first");
         return app;
