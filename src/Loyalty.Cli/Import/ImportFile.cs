@@ -92,7 +92,7 @@ internal sealed class ImportFile
                 v.Add(field, reason);
             }
 
-            if (Validate(line, row, v, program, now) is { } member)
+            if (Validate(line, row, faults.Any(f => f.Field == "openingBalance"), v, program, now) is { } member)
             {
                 valid.Add(member);
                 AddLine(lines, member.Id, line);
@@ -131,13 +131,14 @@ internal sealed class ImportFile
         list.Add(line);
     }
 
-    private static MemberImport? Validate(int line, MemberRow row, Validator v, ProgramDefinition program, DateTimeOffset now)
+    /// <param name="balanceFault">The cell of the opening balance was there but not a number (already reported).</param>
+    private static MemberImport? Validate(int line, MemberRow row, bool balanceFault, Validator v, ProgramDefinition program, DateTimeOffset now)
     {
         var id = v.Id<MemberId>("memberId", row.MemberId);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var request = new MemberRequest(row.Phone, row.FirstName, row.Birthday, row.Locale, row.TimeZone, row.SmsOptIn, ReferredBy: null);
         var profile = request.ToProfile(v, today);
-        var (lots, undated) = Opening(row, v);
+        var (lots, undated) = Opening(row, balanceFault, v);
         string? tier = null;
         if (row.Tier is { Length: > 0 } t)
         {
@@ -156,7 +157,7 @@ internal sealed class ImportFile
 
     // The opening balance is the member's whole balance in the old system: as dated lots, or as one number whose points
     // expire like points earned on the import day.
-    private static (List<Lot> Lots, Points Undated) Opening(MemberRow row, Validator v)
+    private static (List<Lot> Lots, Points Undated) Opening(MemberRow row, bool balanceFault, Validator v)
     {
         var lots = new List<Lot>();
         if (row.Lots is { Count: > 0 } given)
@@ -211,7 +212,7 @@ internal sealed class ImportFile
 
         switch (row.OpeningBalance)
         {
-            case null:
+            case null when !balanceFault:
                 v.Add("openingBalance", "Required: the member's balance in the old system (0 for none), or give lots.");
                 break;
             case < 0:
