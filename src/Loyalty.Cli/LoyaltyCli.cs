@@ -84,6 +84,9 @@ public static class LoyaltyCli
             }
         });
 
+    /// <summary>"1 message", "2 messages".</summary>
+    internal static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
+
     private static string? Describe(Exception e) => e switch
     {
         RequestFailedException { Status: 0 } => "storage cannot be reached. Is it running (bash eng/run.sh starts Azurite)?",

@@ -59,7 +59,7 @@ internal static class ImportCommand
         var rejections = new List<Rejection>(file.Rejections);
         await WriteReportAsync(context, reportPath, rejections, final: false, ct);
         await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Checked {Path.GetFileName(membersPath)}{(purchasesPath is null ? "" : " and " + Path.GetFileName(purchasesPath))}: {file.Members.Count} members to import ({file.Members.Sum(m => m.Purchases.Count)} purchases), {rejections.Count} rows rejected."));
+            $"Checked {Path.GetFileName(membersPath)}{(purchasesPath is null ? "" : " and " + Path.GetFileName(purchasesPath))}: {LoyaltyCli.Plural(file.Members.Count, "member")} to import with {LoyaltyCli.Plural(file.Members.Sum(m => m.Purchases.Count), "purchase")}; {LoyaltyCli.Plural(rejections.Count, "row")} rejected."));
 
         var tables = context.Storage().CreateTableServiceClient(TableOptions());
         await Task.WhenAll(Tables.All.Select(t => tables.CreateTableIfNotExistsAsync(t, ct)));
@@ -88,10 +88,10 @@ internal static class ImportCommand
         var there = results.Count(r => r.Outcome == ImportOutcome.AlreadyThere);
         var incomplete = results.Count(r => r.Incomplete);
         await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Imported {imported} members; {there} were there already; {rejections.Count} rows rejected{(reportPath is null || rejections.Count == 0 ? "" : $" (see {Path.GetFileName(reportPath)})")}."));
+            $"Imported {LoyaltyCli.Plural(imported, "member")}; {there} already there; {LoyaltyCli.Plural(rejections.Count, "row")} rejected{(reportPath is null || rejections.Count == 0 ? "" : $" (see {Path.GetFileName(reportPath)})")}."));
         if (incomplete > 0)
         {
-            await context.Out.WriteLineAsync($"{incomplete} members were stopped part-way by storage (see the report): fix what it says and run the import again to complete them.");
+            await context.Out.WriteLineAsync($"{LoyaltyCli.Plural(incomplete, "member")} stopped part-way (see the report): fix what it says and run the import again to complete them.");
         }
 
         return rejections.Count > 0 ? SomeRejected : ExitCodes.Ok;

@@ -48,7 +48,7 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
         var run = await Import("--members", members, "--purchases", purchases);
 
         Assert.True(run.Exit == 0, run.ToString());
-        Assert.Contains("Imported 3 members; 0 were there already; 0 rows rejected.", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Imported 3 members; 0 already there; 0 rows rejected.", run.Out, StringComparison.Ordinal);
 
         var a = (await Store.GetAsync(MemberId.Parse(ana), default))!;
         Assert.Equal(150, a.Account.Balance.Value);
@@ -79,7 +79,7 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
         var again = await Import("--members", members, "--purchases", purchases);
 
         Assert.True(again.Exit == 0, again.ToString());
-        Assert.Contains("Imported 0 members; 3 were there already; 0 rows rejected.", again.Out, StringComparison.Ordinal);
+        Assert.Contains("Imported 0 members; 3 already there; 0 rows rejected.", again.Out, StringComparison.Ordinal);
         Assert.Equal(ledger.Count, (await LedgerAsync(ben)).Count);
         Assert.Equal(a.Account.LastSeq, (await Store.GetAsync(MemberId.Parse(ana), default))!.Account.LastSeq);
     }
@@ -127,7 +127,7 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
         var rerun = await Import("--members", members, "--parallel", "8");
 
         Assert.True(rerun.Exit == 0, rerun.ToString());
-        Assert.Contains($"Imported {150 - completeAfterStop} members; {completeAfterStop} were there already", rerun.Out, StringComparison.Ordinal);
+        Assert.Contains($"Imported {150 - completeAfterStop} member{(completeAfterStop == 149 ? "" : "s")}; {completeAfterStop} already there", rerun.Out, StringComparison.Ordinal);
         for (var i = 0; i < 150; i += 7)
         {
             Assert.Equal(100 + i + 1, (await Store.GetAsync(MemberId.Parse($"{prefix}-{i:D3}"), default))!.Account.Balance.Value);
@@ -153,7 +153,7 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
         var run = await Import("--members", members, "--purchases", purchases);
 
         Assert.True(run.Exit == 0, run.ToString());
-        Assert.Contains("Imported 1 members", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Imported 1 member;", run.Out, StringComparison.Ordinal);
         Assert.Equal(250, (await Store.GetAsync(id, default))!.Account.Balance.Value);
         Assert.Equal([120L, -120L, 250L], (await LedgerAsync(eve)).Select(e => e.Points.Value));
         await AssertInvariants(eve);
@@ -185,7 +185,7 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
         var run = await Import("--members", members, "--purchases", purchases, "--report", report);
 
         Assert.True(run.Exit == 2, run.ToString());
-        Assert.Contains("Imported 1 members", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Imported 1 member;", run.Out, StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(report);
         Assert.Collection(
             lines,
