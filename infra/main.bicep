@@ -72,6 +72,9 @@ param expiryWarningsSchedule string = '0 15 2 * * *'
 @description('When the WinBack planner runs (six-field NCRONTAB, UTC).')
 param winBackSchedule string = '0 30 2 * * *'
 
+@description('When ReconcileOutreach resolves messages left in sending (six-field NCRONTAB, UTC).')
+param reconcileOutreachSchedule string = '0 50 * * * *'
+
 @description('Render and record outreach messages without sending them through ACS (e.g. before the sender number is bought).')
 param outreachDryRun bool = false
 
@@ -90,6 +93,7 @@ var storageTables = [
   'phones'
   'audit'
   'claims'
+  'outreachsending'
 ]
 var storageQueues = [
   'purchases'
@@ -352,6 +356,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'WinBackSchedule'
           value: winBackSchedule
+        }
+        {
+          name: 'ReconcileOutreachSchedule'
+          value: reconcileOutreachSchedule
         }
         {
           name: 'Outreach__DryRun'

@@ -35,5 +35,10 @@ public static class Tables
     /// in <c>Member</c>.</summary>
     public const string Claims = "claims";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims];
+    /// <summary>Outreach messages in <c>sending</c>: PartitionKey member id, RowKey <c>{campaign}|{period}</c>. Written
+    /// before a message moves to sending and deleted once it has a final status, so it holds only messages in flight or
+    /// left behind, and the reconciliation reads it whole.</summary>
+    public const string Sending = "outreachsending";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims, Sending];
 }
