@@ -54,8 +54,11 @@ public sealed record ImportAccount(MemberId Member, IReadOnlyList<Lot> Lots, Poi
 
     public override Outcome<ImportResult> Decide(Member member, object? related, OperationContext context)
     {
+        // Imported purchases alone leave at most the points they earned (a balance above lifetime points was credited
+        // some other way); the adapter also checks that the member has no operation but those purchases.
         var account = member.Account;
-        if (account.Debt > Points.Zero || account.Owed > Points.Zero || account.PurchaseCount != HistoryPurchases || (HistoryPurchases == 0 && account.LastSeq > 0))
+        if (account.Debt > Points.Zero || account.Owed > Points.Zero || account.Balance > account.Lifetime
+            || account.PurchaseCount != HistoryPurchases || (HistoryPurchases == 0 && account.LastSeq > 0))
         {
             return new AccountNotEmpty(account.Balance.Value, account.PurchaseCount, HistoryPurchases);
         }
