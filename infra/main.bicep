@@ -1,11 +1,11 @@
 // Loyalty Functions in Azure: a Flex Consumption function app running the custom handler, with its storage,
-// Service Bus, Azure Communication Services, Key Vault and monitoring. Deploy into an existing resource group:
+// Service Bus, Azure Communication Services, an Event Grid topic for the events it publishes, Key Vault and monitoring. Deploy into an existing resource group:
 //   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
 // The app reaches storage, Service Bus and Key Vault with its system-assigned identity; the only secret (the
 // ACS connection string) goes from ACS straight into Key Vault and reaches the app as a Key Vault reference.
 targetScope = 'resourceGroup'
 
-metadata description = 'Loyalty Functions: Flex Consumption custom handler, Table/Queue storage, Service Bus, ACS SMS, Key Vault, Application Insights.'
+metadata description = 'Loyalty Functions: Flex Consumption custom handler, Table/Queue storage, Service Bus, ACS SMS, Event Grid events, Key Vault, Application Insights.'
 
 @description('Azure region of every regional resource. Flex Consumption is not offered everywhere: az functionapp list-flexconsumption-locations.')
 param location string = resourceGroup().location
@@ -72,6 +72,12 @@ param expiryWarningsSchedule string = '0 15 2 * * *'
 @description('When the WinBack planner runs (six-field NCRONTAB, UTC).')
 param winBackSchedule string = '0 30 2 * * *'
 
+@description('When the PublishEvents sweep runs (six-field NCRONTAB, UTC): it publishes events the dispatch right after each commit left pending (a crash, a topic that kept refusing).')
+param publishEventsSchedule string = '*/30 * * * * *'
+
+@description('When the CleanEvents job runs (six-field NCRONTAB, UTC): it deletes published events past their retention.')
+param cleanEventsSchedule string = '0 0 3 * * *'
+
 @description('When ReconcileOutreach resolves messages left in sending (six-field NCRONTAB, UTC).')
 param reconcileOutreachSchedule string = '0 50 * * * *'
 
@@ -93,6 +99,8 @@ var storageTables = [
   'phones'
   'audit'
   'claims'
+  'eventspending'
+  'eventcleanup'
   'outreachsending'
 ]
 var storageQueues = [
@@ -118,6 +126,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
@@ -269,6 +278,19 @@ resource phoneKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   }
 }
 
+// The events the app publishes (CloudEvents 1.0). No access keys: the app sends with its identity, subscribers are
+// Event Grid subscriptions (README, "Events").
+resource eventsTopic 'Microsoft.EventGrid/topics@2025-02-15' = {
+  name: '${namePrefix}-events-${suffix}'
+  location: location
+  tags: tags
+  properties: {
+    inputSchema: 'CloudEventSchemaV1_0'
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
@@ -365,6 +387,19 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
           name: 'Outreach__DryRun'
           value: outreachDryRun ? 'true' : 'false'
         }
+        // Events go to the topic with the app's identity (no Events__TopicKey in Azure).
+        {
+          name: 'Events__TopicEndpoint'
+          value: eventsTopic.properties.endpoint
+        }
+        {
+          name: 'PublishEventsSchedule'
+          value: publishEventsSchedule
+        }
+        {
+          name: 'CleanEventsSchedule'
+          value: cleanEventsSchedule
+        }
       ]
     }
     functionAppConfig: {
@@ -455,6 +490,16 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource eventsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(eventsTopic.id, functionApp.id, roles.eventGridDataSender)
+  scope: eventsTopic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource smsEvents 'Microsoft.EventGrid/systemTopics@2025-02-15' = if (enableSmsEvents) {
   name: '${namePrefix}-acs-events-${suffix}'
   location: 'global'
@@ -494,6 +539,9 @@ output functionAppUrl string = 'https://${functionApp.properties.defaultHostName
 
 @description('The storage account holding tables, queues and the deployment package.')
 output storageAccountName string = storage.name
+
+@description('The Event Grid topic the app publishes its events to: subscribe to it (README, "Events").')
+output eventsTopicName string = eventsTopic.name
 
 @description('The Service Bus namespace order systems send purchases to (empty when disabled).')
 output serviceBusNamespace string = enableServiceBus ? serviceBus.name : ''

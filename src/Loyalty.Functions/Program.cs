@@ -3,6 +3,7 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Adjustments;
+using Loyalty.Functions.Events;
 using Loyalty.Functions.Health;
 using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
@@ -30,6 +31,7 @@ services.AddSingleton(sp => sp.GetRequiredService<StorageAccount>().CreateQueueS
 services.AddSingleton(sp => PhoneKeySettings.Load(sp.GetRequiredService<IConfiguration>()));
 services.AddSingleton<MemberIndexes>();
 services.AddSingleton<Claims>();
+services.AddEvents();
 
 // Randomness is an input: jitter from a Random, voucher codes from a cryptographic source.
 services.AddSingleton(Random.Shared);
@@ -88,11 +90,13 @@ api.MapAdjustmentsApi();
 api.MapRewardsApi();
 api.MapPrivacyApi();
 api.MapOutreachApi();
+api.MapEventsApi();
 
 // Non-HTTP functions, invoked by the Functions host (or the standalone runner) per the custom-handler protocol.
 app.MapPurchaseFunctions();
 app.MapJobFunctions();
 app.MapOutreachFunctions();
+app.MapEventFunctions();
 app.MapFunctionInvocations();
 
 app.Run();

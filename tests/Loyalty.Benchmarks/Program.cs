@@ -7,6 +7,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Storage;
+using Loyalty.Benchmarks;
 using Loyalty.Domain;
 using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
@@ -37,27 +38,53 @@ Console.WriteLine($"storage requests per purchase (measured in process): first o
 var raw = await RawTransactions(tables, options);
 Console.WriteLine(raw.Format("raw table transactions (SDK, same shape)", "tx/s"));
 
-using var handler = Handler.Start(options.HandlerPath, connection);
-try
+// Publication off: events are written to the outbox in each purchase's transaction and stay there (no topic set).
+var off = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string>(), async (handler, http) =>
 {
-    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients }) { BaseAddress = handler.BaseAddress };
-    await handler.WaitHealthyAsync(http);
     var e2e = await EndToEnd(http, options);
-    Console.WriteLine(e2e.Format("end to end (HTTP POST /api/purchases)", "purchases/s"));
+    Console.WriteLine(e2e.Format("end to end, publication off (HTTP POST /api/purchases)", "purchases/s"));
     Console.WriteLine(string.Create(inv, $"ratio end-to-end / raw: {100 * e2e.Rate / raw.Rate:F1} % (target >= 50 %)"));
     Console.WriteLine(string.Create(inv, $"handler peak memory (VmHWM): {handler.PeakMemoryMiB():F0} MiB"));
-    if (e2e.Errors > 0)
-    {
-        Console.WriteLine($"errors during the end-to-end phase: {e2e.Errors}");
-        return 1;
-    }
-}
-finally
+    return e2e;
+});
+
+// Publication on: the dispatcher publishes right after each commit to an Event Grid topic on loopback.
+await using var topic = await BenchTopic.StartAsync();
+var on = await WithHandler(options.HandlerPath, connection, topic.Settings, async (handler, http) =>
 {
-    handler.Stop();
+    var e2e = await EndToEnd(http, options);
+    Console.WriteLine(e2e.Format("end to end, publication on  (HTTP POST /api/purchases)", "purchases/s"));
+    var committed = await topic.DrainAsync(TimeSpan.FromSeconds(30));
+    var delays = topic.Delays();
+    Console.WriteLine(string.Create(inv,
+        $"commit to publication: p50 {Percentile(delays, 0.50):F1} ms   p95 {Percentile(delays, 0.95):F1} ms   p99 {Percentile(delays, 0.99):F1} ms   ({delays.Length} events in {topic.Requests} requests, {(committed ? "all published" : "NOT all published within 30 s")})"));
+    return e2e;
+});
+Console.WriteLine(string.Create(inv, $"publication on / off: {100 * on.Rate / off.Rate:F1} %"));
+if (off.Errors + on.Errors > 0)
+{
+    Console.WriteLine($"errors during the end-to-end phases: {off.Errors + on.Errors}");
+    return 1;
 }
 
 return 0;
+
+static async Task<Result> WithHandler(string dll, string connection, IReadOnlyDictionary<string, string> settings, Func<Handler, HttpClient, Task<Result>> phase)
+{
+    using var handler = Handler.Start(dll, connection, settings);
+    try
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = handler.BaseAddress };
+        await handler.WaitHealthyAsync(http);
+        return await phase(handler, http);
+    }
+    finally
+    {
+        handler.Stop();
+    }
+}
+
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))];
 
 static async Task<Result> RawTransactions(TableServiceClient tables, Options options)
 {
@@ -155,8 +182,6 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
     })));
     var all = latencies.SelectMany(l => l).Order().ToArray();
     return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors);
-
-    static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))];
 }
 
 // The same code path as the handler, with a pipeline policy counting what reaches storage.
@@ -235,7 +260,7 @@ internal sealed class Handler : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static Handler Start(string dll, string connection)
+    public static Handler Start(string dll, string connection, IReadOnlyDictionary<string, string> settings)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -245,6 +270,10 @@ internal sealed class Handler : IDisposable
         start.Environment[StorageAccount.SettingName] = connection;
         start.Environment[PhoneKeys.CurrentSetting] = BenchKeys.Phone;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

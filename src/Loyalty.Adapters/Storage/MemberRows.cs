@@ -51,15 +51,18 @@ internal static class MemberRows
             Vouchers = FromJson<ImmutableList<Voucher>>(row.GetString("Vouchers")) ?? [],
         };
         var hints = (row.GetString("Hints") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-        return new StoredMember(MemberId.Parse(row.PartitionKey), profile, account, row.ETag, row.GetDateTimeOffset("ErasedAt"), hints);
+        return new StoredMember(
+            MemberId.Parse(row.PartitionKey), profile, account, row.ETag, row.GetDateTimeOffset("ErasedAt"), hints, row.GetInt64("EventSeq") ?? 0);
     }
 
-    public static TableEntity ToRow(StoredMember m, DateTimeOffset updatedAt) => ToRow(m.Id, m.Profile, m.Account, updatedAt, m.ErasedAt, m.PersonalHints);
+    public static TableEntity ToRow(StoredMember m, DateTimeOffset updatedAt) => ToRow(m.Id, m.Profile, m.Account, updatedAt, m.ErasedAt, m.PersonalHints, m.EventSeq);
 
-    private static TableEntity ToRow(MemberId id, MemberProfile profile, Account account, DateTimeOffset updatedAt, DateTimeOffset? erasedAt, IReadOnlySet<string> hints) =>
+    private static TableEntity ToRow(
+        MemberId id, MemberProfile profile, Account account, DateTimeOffset updatedAt, DateTimeOffset? erasedAt, IReadOnlySet<string> hints, long eventSeq) =>
         new(id.Value, MemberRowKey)
         {
             ["ErasedAt"] = erasedAt,
+            ["EventSeq"] = eventSeq,
             ["Hints"] = string.Join(';', hints.Order(StringComparer.Ordinal)),
             ["FirstName"] = profile.FirstName,
             ["Phone"] = profile.Phone,

@@ -1,5 +1,7 @@
 using Azure.Data.Tables;
+using Loyalty.Adapters.Events;
 using Loyalty.Domain;
+using Loyalty.Domain.Operations;
 
 namespace Loyalty.Adapters.Storage;
 
@@ -64,15 +66,16 @@ public sealed partial class MemberStore
                     ["RecordedAt"] = now,
                 }),
             };
+            var events = changed ? EventOutbox.Number(id, member.EventSeq, [Profiles.ConsentChanged(optIn, channel)], now, $"consent {sourceId}") : [];
             if (changed)
             {
-                var updated = member with { Profile = member.Profile with { SmsOptIn = optIn } };
+                var updated = member with { Profile = member.Profile with { SmsOptIn = optIn }, EventSeq = member.EventSeq + 1 };
                 actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(updated, now), member.ETag));
             }
 
             try
             {
-                await Table.SubmitTransactionAsync(actions, ct);
+                await CommitAsync(id, actions, events, ct);
                 return changed ? ConsentOutcome.Changed : ConsentOutcome.Unchanged;
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)

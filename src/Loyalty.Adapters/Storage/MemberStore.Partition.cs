@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Loyalty.Adapters.Events;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
@@ -10,12 +11,14 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>Everything stored in a member's partition, for a data export.</summary>
 /// <param name="Ledger">Every ledger entry, oldest first.</param>
 /// <param name="Operations">Every operation row (purchases, redemptions, returns, …) in row-key order.</param>
+/// <param name="Events">The member's events still in the outbox (pending, or published and not yet past retention), in order.</param>
 /// <param name="OtherRows">Rows of any other kind, as stored (without the partition key and ETag), so that an export
 /// stays complete when a feature adds rows this code does not know.</param>
 public sealed record MemberPartition(
     StoredMember Member,
     IReadOnlyList<LedgerEntry> Ledger,
     IReadOnlyList<PartitionOperation> Operations,
+    IReadOnlyList<StoredEvent> Events,
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows);
 
 public sealed record PartitionOperation(StoredOperation Operation, DateTimeOffset? RecordedAt);
@@ -46,6 +49,7 @@ public sealed partial class MemberStore
         StoredMember? member = null;
         var ledger = new List<LedgerEntry>();
         var operations = new List<PartitionOperation>();
+        var events = new List<StoredEvent>();
         var other = new List<IReadOnlyDictionary<string, object?>>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value}");
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
@@ -62,13 +66,21 @@ public sealed partial class MemberStore
             {
                 operations.Add(new PartitionOperation(ToOperation(key, row), row.GetDateTimeOffset("RecordedAt")));
             }
+            else if (row.RowKey.StartsWith(EventOutbox.EventPrefix, StringComparison.Ordinal))
+            {
+                events.Add(EventOutbox.ToEvent(row));
+            }
+            else if (row.RowKey == EventOutbox.CursorRowKey)
+            {
+                continue;
+            }
             else
             {
                 other.Add(row.Where(p => p.Key is not ("PartitionKey" or "odata.etag")).ToDictionary(p => p.Key, p => (object?)p.Value));
             }
         }
 
-        return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, other);
+        return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, events, other);
     }
 
     /// <summary>Creates the member or replaces their profile with <paramref name="profile"/> (erasure stays final).</summary>
@@ -95,14 +107,16 @@ public sealed partial class MemberStore
             var account = current?.Account ?? new Account { EnrolledAt = now };
             written.UnionWith(await indexes.AddHintsAsync(id, current, profile, account, ct));
             var hints = Union(current?.PersonalHints ?? new HashSet<string>(), indexes.PersonalHintsOf(profile));
-            var saved = new StoredMember(id, profile, account, default, null, hints);
+            var events = EventOutbox.Number(id, current?.EventSeq ?? 0, Profiles.Saved(current, profile, account.EnrolledAt), now, "profile");
+            var saved = new StoredMember(id, profile, account, default, null, hints, (current?.EventSeq ?? 0) + events.Count);
             try
             {
                 var row = MemberRows.ToRow(saved, now);
-                var response = current is null
-                    ? await Table.AddEntityAsync(row, ct)
-                    : await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Replace, ct);
-                return new ProfileSave(current is null, saved with { ETag = response.Headers.ETag ?? default }, null);
+                var write = current is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, row)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, current.ETag);
+                var response = await CommitAsync(id, [write], events, ct);
+                return new ProfileSave(current is null, saved with { ETag = response.Value[0].Headers.ETag ?? default }, null);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
@@ -135,11 +149,16 @@ public sealed partial class MemberStore
             }
 
             var now = time.GetUtcNow();
-            var erased = (StoredMember)Profiles.Erase(current, now) with { Hints = Union(current.PersonalHints, indexes.PersonalHintsOf(current.Profile)) };
+            var erased = (StoredMember)Profiles.Erase(current, now) with
+            {
+                Hints = Union(current.PersonalHints, indexes.PersonalHintsOf(current.Profile)),
+                EventSeq = current.EventSeq + 1,
+            };
             try
             {
-                var response = await Table.UpdateEntityAsync(MemberRows.ToRow(erased, now), current.ETag, TableUpdateMode.Replace, ct);
-                return new Erasure(erased with { ETag = response.Headers.ETag ?? default }, ErasedNow: true);
+                var write = new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(erased, now), current.ETag);
+                var response = await CommitAsync(id, [write], EventOutbox.Number(id, current.EventSeq, [Profiles.Erased(now)], now, "erase"), ct);
+                return new Erasure(erased with { ETag = response.Value[0].Headers.ETag ?? default }, ErasedNow: true);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure;
 using Azure.Data.Tables;
+using Loyalty.Adapters.Events;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Operations;
@@ -11,10 +13,17 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>A member's partition in the members table: the member row (profile and account), the ledger rows and the
 /// operation rows. The domain decides every operation (<see cref="MemberOperation{TResult}"/>); this class only runs
 /// the one read–decide–commit loop for all of them: read the member (and the operation it refers to), decide, then
-/// one transaction that adds the operation row and the ledger entries and replaces the member row under its ETag,
-/// decided again when another writer got there first.</summary>
+/// one transaction that adds the operation row, the ledger entries and the events and replaces the member row under its
+/// ETag, decided again when another writer got there first.</summary>
 public sealed partial class MemberStore(
-    TableServiceClient service, MemberIndexes indexes, Claims claims, Contention contention, ProgramDefinition program, VoucherCodes codes, TimeProvider time)
+    TableServiceClient service,
+    MemberIndexes indexes,
+    Claims claims,
+    Contention contention,
+    ProgramDefinition program,
+    VoucherCodes codes,
+    EventOutbox outbox,
+    TimeProvider time)
 {
     /// <summary>A transaction holds at most 100 operations; a posting that would not fit is a bug in the rules.</summary>
     private const int MaxTransaction = 100;
@@ -26,7 +35,7 @@ public sealed partial class MemberStore(
     /// <summary>A store with its own helpers, for tools that run outside the app (the CLI, benchmarks, tests).</summary>
     public static MemberStore Create(TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null) =>
         new(tables, new MemberIndexes(tables, phoneKeys), new Claims(tables), new Contention(jitter ?? Random.Shared), program,
-            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), time);
+            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), new EventOutbox(tables, time, new EventSettings()), time);
 
     public async Task<StoredMember?> GetAsync(MemberId id, CancellationToken ct)
     {
@@ -53,17 +62,6 @@ public sealed partial class MemberStore(
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
             }
 
-            // An id another member holds is a conflict before anything else: retrying it can never work.
-            if (!claimed)
-            {
-                if (!await claims.ClaimAsync(operation.Key, id, time.GetUtcNow(), ct))
-                {
-                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
-                }
-
-                claimed = true;
-            }
-
             if (operation.RelatedKey is not null && related is null)
             {
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound, Member: member);
@@ -77,12 +75,23 @@ public sealed partial class MemberStore(
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
             }
 
+            if (!claimed)
+            {
+                if (!await claims.ClaimAsync(operation.Key, id, context.Now, ct))
+                {
+                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
+                }
+
+                claimed = true;
+            }
+
             var posting = outcome.Posting!;
+            var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
             var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
-            var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints) };
+            var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
             try
             {
-                await Table.SubmitTransactionAsync(Actions(operation, outcome, posting, member, after, related), ct);
+                await CommitAsync(id, Actions(operation, outcome, posting, member, after, related, events.Count), events, ct);
                 return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record);
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
@@ -140,8 +149,27 @@ public sealed partial class MemberStore(
         return (entries, entries.Count == limit && entries[^1].Seq > 1 ? entries[^1].Seq : null);
     }
 
+    /// <summary>The one way a change to a member commits: the pending-events hint first when it adds events, then its
+    /// one transaction (the change's rows, then its event rows), then the dispatcher is told.</summary>
+    private async Task<Response<IReadOnlyList<Response>>> CommitAsync(
+        MemberId id, IEnumerable<TableTransactionAction> change, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        if (events.Count > 0)
+        {
+            await outbox.PrepareAsync(id, ct);
+        }
+
+        var response = await Table.SubmitTransactionAsync([.. change, .. EventOutbox.Rows(events)], ct);
+        if (events.Count > 0)
+        {
+            outbox.Committed(events);
+        }
+
+        return response;
+    }
+
     private List<TableTransactionAction> Actions<T>(
-        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related)
+        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related, int events)
     {
         var actions = new List<TableTransactionAction>
         {
@@ -155,20 +183,24 @@ public sealed partial class MemberStore(
         }
 
         actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(after, posting.RecordedAt), member.ETag));
-        if (actions.Count > MaxTransaction)
+        if (actions.Count + events > MaxTransaction)
         {
-            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries, more than one transaction holds.");
+            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries and {events} events, more than one transaction holds.");
         }
 
         return actions;
     }
 
+    /// <summary>Before anything is refused: the operation done before (a replay, or a conflict when its content differs),
+    /// or an id another member holds (a conflict comes first: retrying it can never work). Null when neither.</summary>
     private async Task<OperationResult<T>?> ReplayAsync<T>(MemberOperation<T> operation, StoredMember member, CancellationToken ct)
     {
         var op = await GetOperationAsync(operation.MemberId, operation.Key, ct);
         if (op is null)
         {
-            return null;
+            return operation.ClaimsId && await claims.HolderAsync(operation.Key, ct) is { } holder && holder != operation.MemberId
+                ? new OperationResult<T>(OperationStatus.Conflict, Member: member)
+                : null;
         }
 
         return op.RequestHash == operation.Fingerprint

@@ -10,13 +10,16 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>A member as stored: the domain's member and the ETag that guards the next write.</summary>
 /// <param name="Hints">The index hints that lead to the person (phone, birthday) this member ever had written, as
 /// <c>table:partition</c>: erasure deletes each of them, whatever the profile says by then.</param>
+/// <param name="EventSeq">The sequence number of the member's last event (0 before the first): each change's events
+/// continue it, in the change's transaction.</param>
 public sealed record StoredMember(
     MemberId Id,
     MemberProfile Profile,
     Account Account,
     ETag ETag,
     DateTimeOffset? ErasedAt = null,
-    IReadOnlySet<string>? Hints = null)
+    IReadOnlySet<string>? Hints = null,
+    long EventSeq = 0)
     : Member(Id, Profile, Account, ErasedAt)
 {
     public IReadOnlySet<string> PersonalHints => Hints ?? new HashSet<string>();

@@ -40,5 +40,12 @@ public static class Tables
     /// left behind, and the reconciliation reads it whole.</summary>
     public const string Sending = "outreachsending";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims, Sending];
+    /// <summary>Members who may have events to publish (<see cref="Events.EventOutbox"/>): PartitionKey <c>pending</c>,
+    /// RowKey member id, written before each change that adds events.</summary>
+    public const string EventsPending = "eventspending";
+
+    /// <summary>Members whose published events become old enough to delete: PartitionKey <c>yyyyMMdd</c>, RowKey member id.</summary>
+    public const string EventCleanup = "eventcleanup";
+
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims, EventsPending, EventCleanup, Sending];
 }

@@ -10,6 +10,9 @@ public sealed class Posting(Account start, DateTimeOffset recordedAt)
 
     private readonly List<LedgerEntry> entries = [];
 
+    /// <summary>The account before this posting.</summary>
+    public Account Start { get; } = start;
+
     public Account Account { get; private set; } = start;
 
     public IReadOnlyList<LedgerEntry> Entries => entries;
@@ -18,6 +21,9 @@ public sealed class Posting(Account start, DateTimeOffset recordedAt)
 
     /// <summary>Points the entries of this posting add up to.</summary>
     public Points Net => entries.Aggregate(Points.Zero, (sum, e) => sum + e.Points);
+
+    /// <summary>Points of this posting's credits that paid what the member owed (the <c>reverse</c> entries noted <c>owed</c>).</summary>
+    public Points OwedPaid => entries.Where(e => e is { Kind: LedgerKind.Reverse, Note: OwedNote }).Aggregate(Points.Zero, (sum, e) => sum - e.Points);
 
     /// <summary>Credits points into the lot of <paramref name="expiresOn"/>. Points the member owes (see
     /// <see cref="Account.Owed"/>) are then taken from them at once, as a <c>reverse</c> entry noted <c>owed</c>.</summary>

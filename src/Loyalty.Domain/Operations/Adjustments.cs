@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 
 namespace Loyalty.Domain.Operations;
@@ -35,6 +36,9 @@ public sealed record AdjustPoints(OperationId AdjustmentId, MemberId Member, Poi
             posting.Debit(LedgerKind.Adjust, debit, context.Now, AdjustmentId.Value, Reason);
         }
 
-        return Outcome<AdjustmentResult>.Commit(posting, new AdjustmentResult(AdjustmentId.Value, Member.Value, Points.Value, posting.Account.Balance.Value, Reason));
+        var balance = posting.Account.Balance.Value;
+        var adjusted = new PointsAdjusted(AdjustmentId.Value, Points.Value, posting.OwedPaid.Value, balance);
+        return Outcome<AdjustmentResult>.Commit(
+            posting, new AdjustmentResult(AdjustmentId.Value, Member.Value, Points.Value, balance, Reason), events: [new DomainEvent(EventCatalog.PointsAdjusted, adjusted)]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 
 namespace Loyalty.Domain.Operations;
@@ -103,9 +104,13 @@ public sealed record ImportAccount(MemberId Member, IReadOnlyList<Lot> Lots, Poi
 
         var (expired, _) = ExpirePoints.Post(posting, today.AddDays(-1), int.MaxValue, Reference);
         var after = posting.Account;
+
+        // To consumers an import is one adjustment of the balance (its tier and voided vouchers add their own events).
+        var adjusted = new PointsAdjusted(Reference, posting.Net.Value, posting.OwedPaid.Value, after.Balance.Value);
         return Outcome<ImportResult>.Commit(
             posting,
-            new ImportResult(Member.Value, opening.Value, history.Value, expired.Value, after.Balance.Value, tiers.Shown(after.Tier), voided));
+            new ImportResult(Member.Value, opening.Value, history.Value, expired.Value, after.Balance.Value, tiers.Shown(after.Tier), voided),
+            events: [new DomainEvent(EventCatalog.PointsAdjusted, adjusted)]);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 
 namespace Loyalty.Domain.Operations;
@@ -33,8 +34,11 @@ public sealed record ExpirePoints(MemberId Member, DateOnly Day, int Part)
             return new NothingToDo();
         }
 
+        // One event per part, not per lot: with a row per lot a part of 90 lots would need 90 more operations than one
+        // transaction holds. The part is the change; the ledger has its lots.
         var moreDue = posting.Account.Lots.FirstOrDefault() is { ExpiresOn: { } next } && next <= Day;
-        return Outcome<ExpiryResult>.Commit(posting, new ExpiryResult(expired.Value, lots, moreDue));
+        var expiredEvent = new PointsExpired(Day, Part, expired.Value, lots, posting.Account.Balance.Value);
+        return Outcome<ExpiryResult>.Commit(posting, new ExpiryResult(expired.Value, lots, moreDue), events: [new DomainEvent(EventCatalog.PointsExpired, expiredEvent)]);
     }
 
     /// <summary>Posts one <c>expire</c> entry for each lot whose day is <paramref name="through"/> or earlier, soonest

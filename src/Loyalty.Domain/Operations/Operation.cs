@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
@@ -68,13 +69,18 @@ public abstract record MemberOperation<TResult>(MemberId MemberId, OperationKey 
     public virtual Type? RelatedRecordType => null;
 
     public abstract Outcome<TResult> Decide(Member member, object? related, OperationContext context);
+
+    /// <summary>The events of a committed outcome, in the order they are published: those the operation named, then
+    /// what its posting changed in the account (<see cref="AccountEvents"/>). None for a refusal.</summary>
+    public IReadOnlyList<DomainEvent> EventsOf(Outcome<TResult> outcome, ProgramDefinition program) =>
+        outcome.Posting is not { } posting ? [] : [.. outcome.Events, .. AccountEvents.Between(posting.Start, posting.Account, Key, program.Tiers)];
 }
 
 /// <summary>What an operation decided.</summary>
 public sealed record Outcome<TResult>
 {
-    private Outcome(Posting? posting, TResult? result, object? record, object? relatedRecord, Refusal? refusal) =>
-        (Posting, Result, Record, RelatedRecord, Refusal) = (posting, result, record, relatedRecord, refusal);
+    private Outcome(Posting? posting, TResult? result, object? record, object? relatedRecord, Refusal? refusal, IReadOnlyList<DomainEvent> events) =>
+        (Posting, Result, Record, RelatedRecord, Refusal, Events) = (posting, result, record, relatedRecord, refusal, events);
 
     /// <summary>The entries and the account after them, to commit in one transaction.</summary>
     public Posting? Posting { get; }
@@ -90,10 +96,15 @@ public sealed record Outcome<TResult>
     /// <summary>Why nothing is done; nothing is written.</summary>
     public Refusal? Refusal { get; }
 
-    public static Outcome<TResult> Commit(Posting posting, TResult result, object? record = null, object? relatedRecord = null) =>
-        new(posting, result, record, relatedRecord, null);
+    /// <summary>The events the operation names for its change (usually one), committed with it. Tier and voucher events
+    /// are added by <see cref="MemberOperation{TResult}.EventsOf"/>.</summary>
+    public IReadOnlyList<DomainEvent> Events { get; }
 
-    public static Outcome<TResult> Refuse(Refusal refusal) => new(null, default, null, null, refusal);
+    public static Outcome<TResult> Commit(
+        Posting posting, TResult result, object? record = null, object? relatedRecord = null, IEnumerable<DomainEvent>? events = null) =>
+        new(posting, result, record, relatedRecord, null, [.. events ?? []]);
+
+    public static Outcome<TResult> Refuse(Refusal refusal) => new(null, default, null, null, refusal, []);
 
     public static implicit operator Outcome<TResult>(Refusal refusal) => Refuse(refusal);
 }

@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Members;
 
 namespace Loyalty.Domain.Operations;
@@ -48,4 +49,42 @@ public static class Profiles
     /// referrer; <c>en</c>, <c>UTC</c>, not opted in). The account and the ledger stay, anonymised, for accounting.</summary>
     public static Member Erase(Member member, DateTimeOffset now) =>
         member.IsErased ? member : member with { Profile = new MemberProfile(), ErasedAt = now };
+
+    /// <summary>The events of storing <paramref name="profile"/> for the member as stored (null: enrolling now): enrolled,
+    /// or updated with the names of the fields that changed (none when nothing did), and a consent change.</summary>
+    public static IReadOnlyList<DomainEvent> Saved(Member? before, MemberProfile profile, DateTimeOffset enrolledAt)
+    {
+        if (before is null)
+        {
+            return [new DomainEvent(EventCatalog.MemberEnrolled, new MemberEnrolled(enrolledAt, profile.SmsOptIn, profile.ReferredBy is not null))];
+        }
+
+        var was = before.Profile;
+        var changed = new (string Field, bool Changed)[]
+        {
+            ("firstName", was.FirstName != profile.FirstName),
+            ("phone", was.Phone != profile.Phone),
+            ("birthday", was.Birthday != profile.Birthday),
+            ("locale", was.Locale != profile.Locale),
+            ("timeZone", was.TimeZone != profile.TimeZone),
+            ("smsOptIn", was.SmsOptIn != profile.SmsOptIn),
+        }.Where(f => f.Changed).Select(f => f.Field).ToList();
+        var events = new List<DomainEvent>();
+        if (changed.Count > 0)
+        {
+            events.Add(new DomainEvent(EventCatalog.MemberUpdated, new MemberUpdated(changed)));
+        }
+
+        if (was.SmsOptIn != profile.SmsOptIn)
+        {
+            events.Add(ConsentChanged(profile.SmsOptIn, "api"));
+        }
+
+        return events;
+    }
+
+    public static DomainEvent Erased(DateTimeOffset at) => new(EventCatalog.MemberErased, new MemberDataErased(at));
+
+    /// <param name="channel">How the member asked: <c>api</c> or <c>sms</c>.</param>
+    public static DomainEvent ConsentChanged(bool smsOptIn, string channel) => new(EventCatalog.ConsentChanged, new ConsentChanged(smsOptIn, channel));
 }

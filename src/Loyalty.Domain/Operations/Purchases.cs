@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Program;
 
@@ -133,7 +134,7 @@ public sealed record RecordPurchase(Purchase Purchase)
         var result = new PurchaseResult(
             reference, purchase.MemberId.Value, (earnedTotal + vouchers.Points).Value, after.Balance.Value, program.Tiers.Shown(after.Tier), vouchers.Vouchers);
         var record = new PurchaseRecord(amount, purchase.Amount.Currency.Code, purchase.OccurredAt, earned.Value, reversible.Value, spend, first);
-        return Outcome<PurchaseResult>.Commit(posting, result, record);
+        return Outcome<PurchaseResult>.Commit(posting, result, record, events: [Bonuses.Earned(posting, reference, purchase, earned)]);
     }
 
     private static bool AppliesToStore(Promotion p, Purchase purchase) =>
@@ -250,6 +251,25 @@ public static class Bonuses
         var today = DateOnly.FromDateTime(posting.RecordedAt.UtcDateTime);
         posting.Update(a => a.WithActivity(occurredAt, 0, points.Value, today) with { Lifetime = a.Lifetime + points });
     }
+
+    /// <summary>The <c>loyalty.points.earned</c> event of a posting that credited points: the base points and each bonus
+    /// entry with the rule it names, in ledger order.</summary>
+    public static DomainEvent Earned(Posting posting, string reference, Purchase? purchase, Points basePoints)
+    {
+        var bonuses = posting.Entries.Where(e => e.Kind == LedgerKind.Bonus && e.Points > Points.Zero).Select(e => new BonusPoints(e.Note ?? "", e.Points.Value)).ToList();
+        var credited = bonuses.Sum(b => b.Points) + basePoints.Value;
+        return new DomainEvent(EventCatalog.PointsEarned, new PointsEarned(
+            reference,
+            purchase?.PurchaseId.Value,
+            purchase?.Amount.Amount,
+            purchase?.Amount.Currency.Code,
+            purchase?.OccurredAt ?? posting.RecordedAt,
+            basePoints.Value,
+            bonuses,
+            credited,
+            posting.OwedPaid.Value,
+            posting.Account.Balance.Value));
+    }
 }
 
 /// <summary>A bonus credited outside a purchase: the referral bonus (once per referred member, to the referrer) and
@@ -265,6 +285,6 @@ public sealed record CreditBonus(MemberId Member, OperationKey BonusKey, string 
     {
         var posting = new Posting(member.Account, context.Now);
         Bonuses.Credit(posting, new Points(Points), context.Program.Points.ExpiryFor(context.Now), context.Now, Reference, Rule);
-        return Outcome<long>.Commit(posting, Points);
+        return Outcome<long>.Commit(posting, Points, events: [Bonuses.Earned(posting, Reference, null, Domain.Points.Zero)]);
     }
 }

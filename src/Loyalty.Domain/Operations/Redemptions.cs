@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Program;
 
@@ -84,7 +85,8 @@ public sealed record Redeem(OperationId RedemptionId, MemberId Member, Reward Re
         var result = new RedemptionResult(
             RedemptionId.Value, Member.Value, Reward.Id, Reward.NameIn(member.Profile.Locale), KindOf(Reward), code, Reward.PointsCost, posting.Account.Balance.Value, now);
         var record = new RedemptionRecord(Reward.Id, code, Reward.PointsCost, [.. consumed.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))], now);
-        return Outcome<RedemptionResult>.Commit(posting, result, record);
+        var redeemed = new RewardRedeemed(RedemptionId.Value, Reward.Id, result.Kind, Reward.PointsCost, result.Balance);
+        return Outcome<RedemptionResult>.Commit(posting, result, record, events: [new DomainEvent(EventCatalog.RewardRedeemed, redeemed)]);
     }
 }
 
@@ -114,6 +116,8 @@ public sealed record CancelRedemption(OperationId RedemptionId, MemberId Member)
         posting.Restore(LedgerKind.Reverse, [.. redemption.Consumed.Select(l => new Lot(l.ExpiresOn, new Points(l.Points)))], now, RedemptionId.Value, Note);
         var restored = redemption.Consumed.Sum(l => l.Points);
         var result = new CancellationResult(RedemptionId.Value, Member.Value, redemption.RewardId, restored, posting.Account.Balance.Value, now, redemption.Consumed);
-        return Outcome<CancellationResult>.Commit(posting, result, relatedRecord: redemption with { CancelledAt = now });
+        var cancelled = new RedemptionCancelled(RedemptionId.Value, redemption.RewardId, restored, posting.OwedPaid.Value, result.Balance);
+        return Outcome<CancellationResult>.Commit(
+            posting, result, relatedRecord: redemption with { CancelledAt = now }, events: [new DomainEvent(EventCatalog.RedemptionCancelled, cancelled)]);
     }
 }

@@ -1,3 +1,4 @@
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 
 namespace Loyalty.Domain.Operations;
@@ -84,6 +85,11 @@ public sealed record RecordReturn(OperationId ReturnId, OperationId PurchaseId, 
             returned,
             purchase.Amount - returned,
             voided);
-        return Outcome<ReturnResult>.Commit(posting, result, relatedRecord: purchase with { ReturnedAmount = returned, ReversedPoints = target });
+        var returnedEvent = new PointsReturned(ReturnId.Value, PurchaseId.Value, Amount, purchase.Currency, taken.Value, owed.Value, voided, after.Balance.Value);
+        return Outcome<ReturnResult>.Commit(
+            posting,
+            result,
+            relatedRecord: purchase with { ReturnedAmount = returned, ReversedPoints = target },
+            events: [new DomainEvent(EventCatalog.PointsReturned, returnedEvent)]);
     }
 }

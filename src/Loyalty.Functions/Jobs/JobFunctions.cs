@@ -8,11 +8,13 @@ public static class JobFunctions
 {
     public const string ExpirePoints = "ExpirePoints";
     public const string ReviewTiers = "ReviewTiers";
+    public const string CleanEvents = "CleanEvents";
 
     public static IEndpointRouteBuilder MapJobFunctions(this IEndpointRouteBuilder app)
     {
         app.MapInvocation<NightlyJobs>(ExpirePoints, (_, jobs, _, ct) => RunAsync(jobs.ExpirePointsAsync, ct));
         app.MapInvocation<NightlyJobs>(ReviewTiers, (_, jobs, _, ct) => RunAsync(jobs.ReviewTiersAsync, ct));
+        app.MapInvocation<NightlyJobs>(CleanEvents, (_, jobs, _, ct) => RunAsync(jobs.CleanEventsAsync, ct));
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Loyalty.Adapters.Events;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Operations;
@@ -12,7 +13,7 @@ public sealed record JobRun(string Job, DateOnly Day, int Looked, int Changed, I
 /// <summary>The nightly point jobs. Each reads only the hints that are due, acts on each member through idempotent
 /// operations keyed by the day (running twice, or on two instances at once, changes nothing more), and removes the
 /// hints it has acted on. One member's failure does not stop the others: it is reported, and retried on the next run.</summary>
-public sealed partial class NightlyJobs(MemberStore store, MemberIndexes indexes, TimeProvider time, ILogger<NightlyJobs> logger)
+public sealed partial class NightlyJobs(MemberStore store, MemberIndexes indexes, EventOutbox outbox, TimeProvider time, ILogger<NightlyJobs> logger)
 {
     private const int Parallelism = 8;
 
@@ -37,6 +38,10 @@ public sealed partial class NightlyJobs(MemberStore store, MemberIndexes indexes
     /// <summary>Re-evaluates the tier of members whose review day has come (downgrades happen only here).</summary>
     public Task<JobRun> ReviewTiersAsync(CancellationToken ct) => RunAsync(OperationKinds.TierReview, Tables.TierReview, ct, async (member, day, token) =>
         (await store.RunAsync(new ReviewTier(member, day), token)).Status == OperationStatus.Created);
+
+    /// <summary>Deletes published event rows past the retention period, for the members whose rows became due.</summary>
+    public Task<JobRun> CleanEventsAsync(CancellationToken ct) => RunAsync("event-cleanup", Tables.EventCleanup, ct, async (member, _, token) =>
+        await outbox.CleanAsync(member, token) > 0);
 
     private async Task<JobRun> RunAsync(string job, string hintTable, CancellationToken ct, Func<MemberId, DateOnly, CancellationToken, Task<bool>> act)
     {

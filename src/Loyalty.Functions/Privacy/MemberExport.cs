@@ -16,6 +16,7 @@ namespace Loyalty.Functions.Privacy;
 /// <param name="Redemptions">Every redemption with its voucher code and status, newest first.</param>
 /// <param name="Operations">Every operation recorded for the member (purchases, redemptions, cancellations, returns,
 /// adjustments, …) with the result and the details as stored.</param>
+/// <param name="Events">The member's events still kept in the outbox (ids and figures only), oldest first.</param>
 /// <param name="OtherRows">Any other row in the member's partition, as stored.</param>
 /// <param name="Sections">What other stores hold about the member (<see cref="IPersonalDataSource"/>; the outreach
 /// history joins here), keyed by section name.</param>
@@ -26,6 +27,7 @@ public sealed record MemberExport(
     IReadOnlyList<LedgerEntryResponse> Ledger,
     IReadOnlyList<RedemptionView> Redemptions,
     IReadOnlyList<OperationExport> Operations,
+    IReadOnlyList<EventExport> Events,
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows,
     IReadOnlyDictionary<string, object?> Sections)
 {
@@ -39,9 +41,13 @@ public sealed record MemberExport(
             .Select(o => RedemptionRecorder.View(o.Operation))
             .OrderByDescending(r => r.RedeemedAt)],
         [.. partition.Operations.Select(OperationExport.From)],
+        [.. partition.Events.Select(e => new EventExport(e.Id, e.Type, e.Time, System.Text.Json.JsonDocument.Parse(e.DataJson).RootElement))],
         partition.OtherRows,
         sections);
 }
+
+/// <summary>An event of the member as the outbox keeps it.</summary>
+public sealed record EventExport(string Id, string Type, DateTimeOffset Time, System.Text.Json.JsonElement Data);
 
 public sealed record AccountExport(
     DateTimeOffset EnrolledAt,

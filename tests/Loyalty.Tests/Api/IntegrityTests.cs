@@ -232,6 +232,28 @@ public sealed class IntegrityTests(PrivateAzurite azurite) : IAsyncLifetime, ICl
     }
 
     [Fact]
+    public async Task AnIdAnotherMemberHolds_IsAConflictBeforeAnyRule_AndAFailedRequestBurnsNoId()
+    {
+        var rich = await Enroll();
+        var poor = await Enroll();
+        var late = await Enroll();
+        await Buy(rich, 200);
+        var coffee = A.Id("c");
+        var refused = A.Id("c");
+        using var first = await client.PostJsonAsync($"/api/members/{rich}/redemptions", $$"""{"redemptionId":"{{coffee}}","rewardId":"coffee"}""");
+
+        using var reused = await client.PostJsonAsync($"/api/members/{poor}/redemptions", $$"""{"redemptionId":"{{coffee}}","rewardId":"coffee"}""");
+        using var poorTry = await client.PostJsonAsync($"/api/members/{poor}/redemptions", $$"""{"redemptionId":"{{refused}}","rewardId":"coffee"}""");
+        await Buy(late, 200);
+        using var lateTry = await client.PostJsonAsync($"/api/members/{late}/redemptions", $$"""{"redemptionId":"{{refused}}","rewardId":"coffee"}""");
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, reused.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, poorTry.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, lateTry.StatusCode);
+    }
+
+    [Fact]
     public async Task Erase_AfterPhoneAndBirthdayChanges_LeavesNoHintOfAnyNumberOrBirthday()
     {
         var member = await Enroll(A.Member() with { Phone = "+14255550101", Birthday = "1990-03-15" });

@@ -185,6 +185,7 @@ public sealed class TemplateTests
                 ["storageTableDataContributor"] = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
                 ["serviceBusDataReceiver"] = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
                 ["keyVaultSecretsUser"] = "4633458b-17de-408a-b874-0445c86b69e6",
+                ["eventGridDataSender"] = "d5a91429-5739-47e2-a06b-3470a27159e7",
             },
             roles);
         Assert.Equal(roles.Count, assigned.Count);
@@ -192,6 +193,22 @@ public sealed class TemplateTests
         Assert.All(
             Template.ResourcesOfType("Microsoft.Authorization/roleAssignments"),
             r => Assert.Equal("ServicePrincipal", (string?)r["properties"]!["principalType"]));
+    }
+
+    [Fact]
+    public void EventsTopic_TakesCloudEvents_WithoutKeys_AndTheAppSendsToItWithItsIdentity()
+    {
+        var topic = Template.Resource("Microsoft.EventGrid/topics");
+        var sender = Template.ResourcesOfType("Microsoft.Authorization/roleAssignments")
+            .Single(r => ((string)r["properties"]!["roleDefinitionId"]!).Contains("eventGridDataSender", StringComparison.Ordinal));
+
+        Assert.Equal("CloudEventSchemaV1_0", (string?)topic["properties"]!["inputSchema"]);
+        Assert.True((bool)topic["properties"]!["disableLocalAuth"]!);
+        Assert.Contains("Microsoft.EventGrid/topics", (string)sender["scope"]!, StringComparison.Ordinal);
+        Assert.Contains("Microsoft.EventGrid/topics", Template.AppSettings["Events__TopicEndpoint"], StringComparison.Ordinal);
+        Assert.Contains(".endpoint", Template.AppSettings["Events__TopicEndpoint"], StringComparison.Ordinal);
+        Assert.DoesNotContain("Events__TopicKey", Template.AppSettings.Keys);
+        Assert.DoesNotContain("Events__Queue", Template.AppSettings.Keys);
     }
 
     [Fact]
