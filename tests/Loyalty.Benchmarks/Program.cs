@@ -18,9 +18,15 @@ using Microsoft.Extensions.DependencyInjection;
 // Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape; then the till's
 // phone lookup and hold/capture pair against raw storage doing the same.
 // Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256]
-var options = Options.Parse(args);
+// Usage: Loyalty.Benchmarks <handler.dll> import [--members 2000] [--parallel 16] for the import's rate.
 var connection = Environment.GetEnvironmentVariable(StorageAccount.SettingName)
     ?? throw new InvalidOperationException("Set AzureWebJobsStorage (eng/bench.sh starts Azurite and does).");
+if (args.Contains("import"))
+{
+    return await ImportBenchmark.RunAsync(connection, args);
+}
+
+var options = Options.Parse(args);
 var account = StorageAccount.FromConnectionString(connection);
 var tables = account.CreateTableServiceClient();
 var inv = CultureInfo.InvariantCulture;
