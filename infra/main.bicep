@@ -87,6 +87,9 @@ param publishEventsSchedule string = '*/30 * * * * *'
 @description('When the CleanEvents job runs (six-field NCRONTAB, UTC): it deletes published events past their retention.')
 param cleanEventsSchedule string = '0 0 3 * * *'
 
+@description('When ReconcileOutreach resolves messages left in sending (six-field NCRONTAB, UTC).')
+param reconcileOutreachSchedule string = '0 50 * * * *'
+
 @description('Render and record outreach messages without sending them through ACS (e.g. before the sender number is bought).')
 param outreachDryRun bool = false
 
@@ -107,6 +110,7 @@ var storageTables = [
   'claims'
   'eventspending'
   'eventcleanup'
+  'outreachsending'
 ]
 var storageQueues = [
   'purchases'
@@ -383,6 +387,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'WinBackSchedule'
           value: winBackSchedule
+        }
+        {
+          name: 'ReconcileOutreachSchedule'
+          value: reconcileOutreachSchedule
         }
         {
           name: 'Outreach__DryRun'

@@ -21,6 +21,9 @@ public sealed class CliContext(IConfiguration configuration, TimeProvider time, 
 
     public TextWriter Error => error;
 
+    /// <summary>Whether the output is a terminal a person watches (a progress bar), rather than a pipe or a file (plain lines).</summary>
+    public bool Interactive { get; init; }
+
     /// <summary>Opens the Service Bus namespace of <c>ServiceBusConnection</c>. The tests put a namespace of their own
     /// here (the SDK's types subclassed, as no emulator can run here).</summary>
     public Func<ServiceBusClient> ServiceBus { get; init; } = () => ServiceBusConnection.CreateClient(configuration);

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using Azure;
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
+using Loyalty.Cli.Import;
 using Loyalty.Cli.Purchases;
 using Loyalty.Cli.Queues;
 using Loyalty.Cli.ServiceBus;
@@ -17,7 +18,8 @@ public static class ExitCodes
     /// <summary>The work failed: storage or Service Bus refused or could not be reached, or what was asked for is not there.</summary>
     public const int Failure = 1;
 
-    /// <summary>The command line is wrong (unknown option, missing or malformed value, bad input file).</summary>
+    /// <summary>The command line is wrong (unknown option, missing or malformed value, bad input file); for
+    /// <c>import</c>, some rows were rejected and the others imported.</summary>
     public const int Usage = 2;
 }
 
@@ -30,14 +32,15 @@ public static class LoyaltyCli
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("""
-            Operations for Loyalty Functions: publish purchases to a queue, and look at and replay what ended in a poison
-            or dead-letter queue. Storage comes from AzureWebJobsStorage (default: Azurite on its standard ports), Service
+            Operations for Loyalty Functions: import members from another system, publish purchases to a queue, and look at
+            and replay what ended in a poison or dead-letter queue. Storage comes from AzureWebJobsStorage (default: Azurite on its standard ports), Service
             Bus from ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace, as the app reads them.
             """);
         root.Subcommands.Add(PurchaseCommands.Create(context));
         root.Subcommands.Add(PurchaseCommands.CreateEnqueueAlias(context));
         root.Subcommands.Add(PoisonCommands.Create(context));
         root.Subcommands.Add(DeadLetterCommands.Create(context));
+        root.Subcommands.Add(ImportCommand.Create(context));
         return root;
     }
 
@@ -80,6 +83,9 @@ public static class LoyaltyCli
                 return ExitCodes.Failure;
             }
         });
+
+    /// <summary>"1 message", "2 messages".</summary>
+    internal static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 
     private static string? Describe(Exception e) => e switch
     {

@@ -15,6 +15,7 @@ internal static class Program
             cancel.Cancel();
         };
 
-        return await LoyaltyCli.RunAsync(args, new CliContext(configuration, TimeProvider.System, Console.Out, Console.Error), cancel.Token);
+        return await LoyaltyCli.RunAsync(args, new CliContext(configuration, TimeProvider.System, Console.Out, Console.Error) { Interactive = !Console.IsOutputRedirected },
+            cancel.Token);
     }
 }

@@ -5,6 +5,7 @@ using Loyalty.Domain.Program;
 using Loyalty.Functions.Adjustments;
 using Loyalty.Functions.Events;
 using Loyalty.Functions.Health;
+using Loyalty.Functions.Holds;
 using Loyalty.Functions.Hosting;
 using Loyalty.Functions.Http;
 using Loyalty.Functions.Jobs;
@@ -16,6 +17,7 @@ using Loyalty.Functions.Returns;
 using Loyalty.Functions.Rewards;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Functions.Standalone;
+using Loyalty.Functions.Vouchers;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
@@ -91,6 +93,8 @@ api.MapAdjustmentsApi();
 api.MapRewardsApi();
 api.MapPrivacyApi();
 api.MapOutreachApi();
+api.MapVouchersApi();
+api.MapHoldsApi();
 api.MapEventsApi();
 
 // Non-HTTP functions, invoked by the Functions host (or the standalone runner) per the custom-handler protocol.

@@ -15,11 +15,18 @@ using Loyalty.Domain.Operations;
 using Loyalty.Functions.Purchases;
 using Microsoft.Extensions.DependencyInjection;
 
-// Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape.
+// Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape; then the till's
+// phone lookup and hold/capture pair against raw storage doing the same.
 // Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256]
-var options = Options.Parse(args);
+// Usage: Loyalty.Benchmarks <handler.dll> import [--members 2000] [--parallel 16] for the import's rate.
 var connection = Environment.GetEnvironmentVariable(StorageAccount.SettingName)
     ?? throw new InvalidOperationException("Set AzureWebJobsStorage (eng/bench.sh starts Azurite and does).");
+if (args.Contains("import"))
+{
+    return await ImportBenchmark.RunAsync(connection, args);
+}
+
+var options = Options.Parse(args);
 var account = StorageAccount.FromConnectionString(connection);
 var tables = account.CreateTableServiceClient();
 var inv = CultureInfo.InvariantCulture;
@@ -32,13 +39,29 @@ Console.WriteLine($"storage requests per purchase (measured in process): first o
 var raw = await RawTransactions(tables, options);
 Console.WriteLine(raw.Format("raw table transactions (SDK, same shape)", "tx/s"));
 
-// Publication off: events are written to the outbox in each purchase's transaction and stay there (no topic set).
+// Publication off: events are written to the outbox in each purchase's transaction and stay there (no topic set). The
+// till's phases run here too, on the members this phase enrolls.
+var run = "";
+var tillErrors = 0;
 var off = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string>(), async (handler, http) =>
 {
-    var e2e = await EndToEnd(http, options);
+    run = await Enroll(http, options);
+    var e2e = await EndToEnd(http, options, run, "off");
     Console.WriteLine(e2e.Format("end to end, publication off (HTTP POST /api/purchases)", "purchases/s"));
     Console.WriteLine(string.Create(inv, $"ratio end-to-end / raw: {100 * e2e.Rate / raw.Rate:F1} % (target >= 50 %)"));
+
+    // At the till: finding a member by phone (the phone index, then the member row), and paying with points (a hold, then
+    // its capture: two member transactions), beside raw storage doing the same reads and transactions.
+    var rawLookups = await RawLookups(tables, options);
+    Console.WriteLine(rawLookups.Format("raw phone lookups (SDK: index query + member read)", "lookups/s"));
+    var lookups = await Lookups(http, options, run);
+    Console.WriteLine(lookups.Format("end to end (HTTP GET /api/members?phone=)", "requests/s"));
+    Console.WriteLine(string.Create(inv, $"ratio lookups / raw lookups: {100 * lookups.Rate / rawLookups.Rate:F1} %"));
+    var pairs = await HoldAndCapture(http, options, run);
+    Console.WriteLine(pairs.Format("end to end (HTTP hold + capture, one pair)", "pairs/s"));
+    Console.WriteLine(string.Create(inv, $"  = {2 * pairs.Rate:F1} requests/s; ratio member transactions / raw: {100 * 2 * pairs.Rate / raw.Rate:F1} %"));
     Console.WriteLine(string.Create(inv, $"handler peak memory (VmHWM): {handler.PeakMemoryMiB():F0} MiB"));
+    tillErrors = lookups.Errors + pairs.Errors;
     return e2e;
 });
 
@@ -46,7 +69,7 @@ var off = await WithHandler(options.HandlerPath, connection, new Dictionary<stri
 await using var topic = await BenchTopic.StartAsync();
 var on = await WithHandler(options.HandlerPath, connection, topic.Settings, async (handler, http) =>
 {
-    var e2e = await EndToEnd(http, options);
+    var e2e = await EndToEnd(http, options, run, "on");
     Console.WriteLine(e2e.Format("end to end, publication on  (HTTP POST /api/purchases)", "purchases/s"));
     var committed = await topic.DrainAsync(TimeSpan.FromSeconds(30));
     var delays = topic.Delays();
@@ -55,9 +78,9 @@ var on = await WithHandler(options.HandlerPath, connection, topic.Settings, asyn
     return e2e;
 });
 Console.WriteLine(string.Create(inv, $"publication on / off: {100 * on.Rate / off.Rate:F1} %"));
-if (off.Errors + on.Errors > 0)
+if (off.Errors + on.Errors + tillErrors > 0)
 {
-    Console.WriteLine($"errors during the end-to-end phases: {off.Errors + on.Errors}");
+    Console.WriteLine($"errors during the end-to-end phases: purchases {off.Errors + on.Errors}, till {tillErrors}");
     return 1;
 }
 
@@ -124,19 +147,78 @@ static async Task<Result> RawTransactions(TableServiceClient tables, Options opt
     };
 }
 
-static async Task<Result> EndToEnd(HttpClient http, Options options)
+// Members with a phone each and points to pay with (an adjustment: available at once, whatever the return window).
+static async Task<string> Enroll(HttpClient http, Options options)
 {
     var run = Guid.NewGuid().ToString("N")[..8];
     for (var m = 0; m < options.Members; m++)
     {
-        using var put = await http.PutAsync($"/api/members/bench-{run}-{m}", Json("{\"firstName\":\"Bench\"}"));
+        using var put = await http.PutAsync($"/api/members/bench-{run}-{m}", Json($$"""{"firstName":"Bench","phone":"{{BenchPhone(m)}}"}"""));
         put.EnsureSuccessStatusCode();
+        using var points = await http.PostAsync(
+            $"/api/members/bench-{run}-{m}/adjustments", Json($$"""{"adjustmentId":"{{run}}-start-{{m}}","points":1000000,"reason":"benchmark"}"""));
+        points.EnsureSuccessStatusCode();
     }
 
+    return run;
+}
+
+static string BenchPhone(int member) => "+1425555" + (1000 + member).ToString(CultureInfo.InvariantCulture);
+
+static async Task<Result> Lookups(HttpClient http, Options options, string run) => await Measure(options, async (client, n) =>
+{
+    var m = client + (n % (options.Members / options.Clients) * options.Clients);
+    using var response = await http.GetAsync("/api/members?phone=" + Uri.EscapeDataString(BenchPhone(m)));
+    return response.StatusCode == HttpStatusCode.OK && (await response.Content.ReadAsStringAsync()).Contains($"bench-{run}-{m}\"", StringComparison.Ordinal);
+});
+
+static async Task<Result> HoldAndCapture(HttpClient http, Options options, string run) => await Measure(options, async (client, n) =>
+{
+    var m = client + (n % (options.Members / options.Clients) * options.Clients);
+    var hold = $"{run}-h-{client}-{n}";
+    using var held = await http.PostAsync($"/api/members/bench-{run}-{m}/holds", Json($$"""{"holdId":"{{hold}}","points":5}"""));
+    using var captured = await http.PostAsync($"/api/members/bench-{run}-{m}/holds/{hold}/capture", Json($$"""{"orderId":"{{hold}}"}"""));
+    return held.StatusCode == HttpStatusCode.Created && captured.StatusCode == HttpStatusCode.OK;
+});
+
+// The storage a phone lookup needs, made directly: one query of an index partition, one point read of the member row.
+static async Task<Result> RawLookups(TableServiceClient tables, Options options)
+{
+    var index = tables.GetTableClient("benchidx" + Guid.NewGuid().ToString("N")[..8]);
+    var rows = tables.GetTableClient("benchrows" + Guid.NewGuid().ToString("N")[..8]);
+    await Task.WhenAll(index.CreateAsync(), rows.CreateAsync());
+    try
+    {
+        for (var m = 0; m < options.Members; m++)
+        {
+            await index.AddEntityAsync(new TableEntity($"k{m}", $"m{m}"));
+            await rows.AddEntityAsync(new TableEntity($"m{m}", "member") { ["FirstName"] = "Bench", ["Phone"] = BenchPhone(m), ["Lots"] = "2027-11-24=10" });
+        }
+
+        return await Measure(options, async (client, n) =>
+        {
+            var m = client + (n % (options.Members / options.Clients) * options.Clients);
+            var found = 0;
+            await foreach (var hint in index.QueryAsync<TableEntity>($"PartitionKey eq 'k{m}'"))
+            {
+                found += (await rows.GetEntityIfExistsAsync<TableEntity>(hint.RowKey, "member")).HasValue ? 1 : 0;
+            }
+
+            return found == 1;
+        });
+    }
+    finally
+    {
+        await Task.WhenAll(index.DeleteAsync(), rows.DeleteAsync());
+    }
+}
+
+static async Task<Result> EndToEnd(HttpClient http, Options options, string run, string phase)
+{
     return await Measure(options, async (client, n) =>
     {
         var m = client + (n % (options.Members / options.Clients) * options.Clients);
-        var body = $$"""{"purchaseId":"{{run}}-{{client}}-{{n}}","memberId":"bench-{{run}}-{{m}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""";
+        var body = $$"""{"purchaseId":"{{run}}-{{phase}}-{{client}}-{{n}}","memberId":"bench-{{run}}-{{m}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""";
         using var response = await http.PostAsync("/api/purchases", Json(body));
         return response.StatusCode == HttpStatusCode.Created;
     });

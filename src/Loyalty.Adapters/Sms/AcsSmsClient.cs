@@ -115,7 +115,7 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
         {
             HttpStatusCode.PreconditionFailed => new SmsSendResult.Unconfirmed(error),
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new SmsSendResult.Failed(
-                status, $"ACS refused the request's credentials: check {AcsSmsOptions.ConnectionStringSetting} and {AcsSmsOptions.FromSetting} ({error})", null),
+                status, $"ACS refused the request's credentials: check {AcsSmsOptions.ConnectionStringSetting} and {AcsSmsOptions.FromSetting} ({error})", null, Refused: true),
             var s when AcsSmsResilience.IsTransient(s) => new SmsSendResult.Failed(
                 status, error ?? "ACS is unavailable", AcsSmsResilience.RetryAfter(response, time)),
             _ => new SmsSendResult.Rejected(status, error),

@@ -31,6 +31,8 @@ public abstract record SmsSendResult
     public sealed record Unconfirmed(string? Error) : SmsSendResult;
 
     /// <summary>Nothing is known to have been sent and trying again later may work. <paramref name="StatusCode"/> is
-    /// ACS's last answer, if any; <paramref name="RetryAfter"/> is how long ACS asked to wait, if it said.</summary>
-    public sealed record Failed(int? StatusCode, string Reason, TimeSpan? RetryAfter) : SmsSendResult;
+    /// ACS's last answer, if any; <paramref name="RetryAfter"/> is how long ACS asked to wait, if it said.
+    /// <paramref name="Refused"/>: ACS refused the request before looking at the message (its credentials check), so
+    /// this call certainly sent nothing.</summary>
+    public sealed record Failed(int? StatusCode, string Reason, TimeSpan? RetryAfter, bool Refused = false) : SmsSendResult;
 }

@@ -36,5 +36,27 @@ public sealed class Claims(TableServiceClient service)
         return row.HasValue && MemberId.TryParse(row.Value!.GetString("Member"), out var id) ? id : null;
     }
 
-    private static string PartitionOf(OperationKey key) => $"{key.Kind}|{key.Id.Value}";
+    /// <summary>Gives up a claim that <paramref name="member"/> holds (a card taken off a profile or erased); a claim that
+    /// another member holds, or none, is left alone.</summary>
+    public Task ReleaseAsync(OperationKey key, MemberId member, CancellationToken ct) => ReleaseAsync(PartitionOf(key), member, ct);
+
+    /// <summary>As <see cref="ReleaseAsync(OperationKey, MemberId, CancellationToken)"/>, by the claim's partition.</summary>
+    public async Task ReleaseAsync(string partition, MemberId member, CancellationToken ct)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(partition, "", ["Member"], ct);
+        if (!row.HasValue || row.Value!.GetString("Member") != member.Value)
+        {
+            return;
+        }
+
+        try
+        {
+            await Table.DeleteEntityAsync(partition, "", row.Value.ETag, ct);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+        }
+    }
+
+    public static string PartitionOf(OperationKey key) => $"{key.Kind}|{key.Id.Value}";
 }

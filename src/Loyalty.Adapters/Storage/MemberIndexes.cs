@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
+using Loyalty.Domain.Operations;
 
 namespace Loyalty.Adapters.Storage;
 
@@ -18,6 +19,11 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
     private readonly TableClient lotExpiry = service.GetTableClient(Tables.LotExpiry);
     private readonly TableClient tierReview = service.GetTableClient(Tables.TierReview);
     private readonly TableClient phones = service.GetTableClient(Tables.Phones);
+    private readonly Claims claims = new(service);
+
+    /// <summary>The claim kind of loyalty card numbers: a claim per card, keyed like phone hints (a keyed HMAC of the
+    /// number), is both what makes a card unique in the program and the hint that finds its member.</summary>
+    public const string CardKind = "card";
 
     /// <summary>The property in which the outreach planners mark a hint as acted on (<c>campaign:period</c>), so that
     /// the next night's run skips it without reading the member.</summary>
@@ -28,10 +34,17 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
     /// <summary>The phone index's partitions an E.164 number may have hints in (see <see cref="PhoneKeys"/>).</summary>
     public IEnumerable<string> PhonePartitions(string e164) => phoneKeys.All(e164);
 
-    /// <summary>The personal hints (<c>table:partition</c>) the profile needs: its phone's and its birthday's.</summary>
+    /// <summary>The claims a card number may be held under, the current key's first (see <see cref="PhoneKeys"/>).</summary>
+    public IEnumerable<OperationKey> CardClaims(string card) =>
+        phoneKeys.All("card:" + card).Select(k => new OperationKey(CardKind, OperationId.Parse(k)));
+
+    /// <summary>The personal hint a card's claim is listed under on the member row.</summary>
+    public static string CardHint(OperationKey claim) => $"{Tables.Claims}:{Claims.PartitionOf(claim)}";
+
+    /// <summary>The personal hints (<c>table:partition</c>) the profile needs: its phone's, its birthday's and its cards'.</summary>
     public IReadOnlySet<string> PersonalHintsOf(MemberProfile profile)
     {
-        var hints = new HashSet<string>(StringComparer.Ordinal);
+        var hints = profile.Cards.Select(c => CardHint(CardClaims(c).First())).ToHashSet(StringComparer.Ordinal);
         if (profile.Phone is { Length: > 0 } phone)
         {
             hints.Add($"{Tables.Phones}:{phoneKeys.Current(phone)}");
@@ -51,7 +64,9 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
         MemberId id, StoredMember? old, MemberProfile newProfile, Account newAccount, CancellationToken ct)
     {
         var personal = PersonalHintsOf(newProfile).Where(h => old?.PersonalHints.Contains(h) != true).ToHashSet(StringComparer.Ordinal);
-        var writes = personal.Select(h => Upsert(h, id, ct)).ToList();
+
+        // Card claims are written (and refused) by the profile save itself, before this.
+        var writes = personal.Where(h => !IsClaim(h)).Select(h => Upsert(h, id, ct)).ToList();
         var oldAccount = old?.Account;
         if (newAccount.LastPurchaseAt is { } last && DayOf(last) != (oldAccount?.LastPurchaseAt is { } previous ? DayOf(previous) : null))
         {
@@ -64,6 +79,13 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
             writes.Add(Upsert(lotExpiry, DayKey(lot.ExpiresOn!.Value), id, ct));
         }
 
+        // A voucher's expiry day is a lot-expiry hint too: the nightly expiry marks it expired, the expiry warning names it.
+        var oldCodes = oldAccount?.Vouchers.Select(v => v.Code).ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var day in newAccount.Vouchers.Where(v => v.ExpiresOn is not null && !oldCodes.Contains(v.Code)).Select(v => v.ExpiresOn!.Value).Distinct())
+        {
+            writes.Add(Upsert(lotExpiry, DayKey(day), id, ct));
+        }
+
         if (newAccount.TierReviewOn is { } review && review != oldAccount?.TierReviewOn)
         {
             writes.Add(Upsert(tierReview, DayKey(review), id, ct));
@@ -73,9 +95,14 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
         return personal;
     }
 
-    /// <summary>Deletes personal hints (<c>table:partition</c>) of the member; those already gone are fine.</summary>
+    /// <summary>Deletes personal hints (<c>table:partition</c>) of the member, and gives up their card claims; those already
+    /// gone are fine.</summary>
     public Task RemovePersonalAsync(MemberId id, IEnumerable<string> hints, CancellationToken ct) =>
-        Task.WhenAll(hints.Select(Split).Select(h => Delete(service.GetTableClient(h.Table), h.Partition, id, ct)));
+        Task.WhenAll(hints.Select(Split).Select(h => h.Table == Tables.Claims
+            ? claims.ReleaseAsync(h.Partition, id, ct)
+            : Delete(service.GetTableClient(h.Table), h.Partition, id, ct)));
+
+    private static bool IsClaim(string hint) => hint.StartsWith(Tables.Claims + ":", StringComparison.Ordinal);
 
     /// <summary>The hints of a day-keyed index for every day up to and including <paramref name="day"/>: what a
     /// nightly job has to look at. Processed hints are removed, so this reads what is due, not the whole index.</summary>

@@ -33,6 +33,7 @@ internal static class MemberRows
             TimeZone = row.GetString("TimeZone") ?? "UTC",
             SmsOptIn = row.GetBoolean("SmsOptIn") ?? false,
             ReferredBy = MemberId.TryParse(row.GetString("ReferredBy"), out var r) ? r : null,
+            Cards = (row.GetString("Cards") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries),
         };
         var account = new Account
         {
@@ -49,6 +50,8 @@ internal static class MemberRows
             Owed = new Points(row.GetInt64("Owed") ?? 0),
             Grants = FromJson<ImmutableList<Grant>>(row.GetString("Grants")) ?? [],
             Vouchers = FromJson<ImmutableList<Voucher>>(row.GetString("Vouchers")) ?? [],
+            Holds = FromJson<ImmutableList<Hold>>(row.GetString("Holds")) ?? [],
+            Pending = FromJson<ImmutableList<PendingPoints>>(row.GetString("Pending")) ?? [],
         };
         var hints = (row.GetString("Hints") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
         return new StoredMember(
@@ -71,6 +74,7 @@ internal static class MemberRows
             ["TimeZone"] = profile.TimeZone,
             ["SmsOptIn"] = profile.SmsOptIn,
             ["ReferredBy"] = profile.ReferredBy?.Value,
+            ["Cards"] = profile.Cards.Count == 0 ? null : string.Join(';', profile.Cards),
             ["EnrolledAt"] = account.EnrolledAt,
             ["UpdatedAt"] = updatedAt,
             ["Lifetime"] = account.Lifetime.Value,
@@ -85,6 +89,8 @@ internal static class MemberRows
             ["Owed"] = account.Owed.Value,
             ["Grants"] = account.Grants.IsEmpty ? null : JsonSerializer.Serialize(account.Grants, Json),
             ["Vouchers"] = account.Vouchers.IsEmpty ? null : JsonSerializer.Serialize(account.Vouchers, Json),
+            ["Holds"] = account.Holds.IsEmpty ? null : JsonSerializer.Serialize(account.Holds, Json),
+            ["Pending"] = account.Pending.IsEmpty ? null : JsonSerializer.Serialize(account.Pending, Json),
 
             // Derived, for people reading the table in Storage Explorer; never read back.
             ["Balance"] = account.Balance.Value,

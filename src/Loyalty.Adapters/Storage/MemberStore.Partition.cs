@@ -105,6 +105,11 @@ public sealed partial class MemberStore
             }
 
             var account = current?.Account ?? new Account { EnrolledAt = now };
+            if (await ClaimCardsAsync(id, current, profile, written, now, ct) is { } taken)
+            {
+                return new ProfileSave(false, current, taken);
+            }
+
             written.UnionWith(await indexes.AddHintsAsync(id, current, profile, account, ct));
             var hints = Union(current?.PersonalHints ?? new HashSet<string>(), indexes.PersonalHintsOf(profile));
             var events = EventOutbox.Number(id, current?.EventSeq ?? 0, Profiles.Saved(current, profile, account.EnrolledAt), now, "profile");

@@ -88,6 +88,11 @@ public sealed partial class MemberStore(
             }
 
             var posting = outcome.Posting!;
+            if (!await ClaimVoucherCodesAsync(member, posting.Account, context.Now, ct))
+            {
+                return Attempt<OperationResult<T>>.Retry;
+            }
+
             var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
             var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };

@@ -45,11 +45,23 @@ public sealed record OutboxRow
     /// <summary>The points an expiry warning is about: as planned, then as at the first send attempt.</summary>
     public long? ExpiringPoints { get; init; }
 
+    /// <summary>Vouchers an expiry warning names as expiring by its day, fixed with the points.</summary>
+    public int? ExpiringVouchers { get; init; }
+
     public string? DeliveryStatus { get; init; }
 
     public string? DeliveryStatusDetails { get; init; }
 
     public DateTimeOffset? DeliveredAt { get; init; }
+
+    /// <summary>Calls to ACS begun for the message, each recorded before it is made.</summary>
+    public int Calls { get; init; }
+
+    /// <summary>Calls ACS refused before looking at the message (credentials): they sent nothing.</summary>
+    public int Refused { get; init; }
+
+    /// <summary>When the message was last attempted (begun, called, or its outcome recorded).</summary>
+    public DateTimeOffset? LastAttemptAt { get; init; }
 
     public ETag ETag { get; init; }
 
@@ -58,6 +70,9 @@ public sealed record OutboxRow
 
     /// <summary>What a send decision looks at.</summary>
     public MessageState State => new(Key, Status, PlannedFor);
+
+    /// <summary>What the reconciliation of a message left in sending looks at.</summary>
+    public SendingFacts Facts => new(Calls, Refused, LastAttemptAt ?? PlannedAt);
 }
 
 /// <summary>A day's marketing-SMS slot of a member (local day): taken in the same transaction that moves an outbox row
@@ -79,6 +94,8 @@ public sealed class Outbox(TableServiceClient service)
     public const string SlotPrefix = "sent|";
 
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
+
+    private TableClient Sending { get; } = service.GetTableClient(Tables.Sending);
 
     /// <summary>Adds the row and returns it as stored; null when a row with its key exists (planned before, by this run
     /// or another).</summary>
@@ -165,6 +182,8 @@ public sealed class Outbox(TableServiceClient service)
     /// with its ETag) in one transaction. Null when the slot was taken or the row changed meanwhile: decide again.</summary>
     public async Task<OutboxRow?> BeginSendAsync(OutboxRow sending, DateOnly day, DateTimeOffset now, CancellationToken ct)
     {
+        // The hint first, as every index here: a message can be left in sending only with its hint written.
+        await Sending.UpsertEntityAsync(new TableEntity(sending.Key.Member.Value, SendingKey(sending.Key)), TableUpdateMode.Replace, ct);
         var slot = new TableEntity(sending.Key.Member.Value, SlotKey(day))
         {
             ["Campaign"] = sending.Key.Campaign.Name(),
@@ -187,16 +206,43 @@ public sealed class Outbox(TableServiceClient service)
         }
     }
 
+    /// <summary>Moves a message that never reached ACS back to planned (<paramref name="planned"/>, read with its ETag)
+    /// and gives back the days' slots it took, in one transaction; null when the row changed meanwhile.</summary>
+    public async Task<OutboxRow?> ReplanAsync(OutboxRow planned, IEnumerable<DateOnly> slotDays, CancellationToken ct)
+    {
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, ToEntity(planned), planned.ETag) };
+        actions.AddRange(slotDays.Select(day => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(planned.Key.Member.Value, SlotKey(day)), ETag.All)));
+        try
+        {
+            var responses = await Table.SubmitTransactionAsync(actions, ct);
+            return planned with { ETag = responses.Value[0].Headers.ETag ?? default };
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records that a call to ACS is about to be made for a message in sending (with the row's ETag, so that
+    /// every call is counted); null when the row changed meanwhile.</summary>
+    public Task<OutboxRow?> BeginCallAsync(OutboxRow row, DateTimeOffset now, CancellationToken ct) =>
+        UpdateAsync(row with { Calls = checked(row.Calls + 1), LastAttemptAt = now }, ct);
+
     /// <summary>Writes the outcome of a send. Unconditional: only a holder of the row in <see cref="MessageStatus.Sending"/>
     /// writes it, every such holder sent with the same repeatability id and got the same answer, and a merge leaves the
-    /// delivery status that a report may have written first.</summary>
-    public async Task RecordOutcomeAsync(OutboxKey key, string status, int attempts, string? messageId, DateTimeOffset? sentAt, string? reason, CancellationToken ct)
+    /// delivery status that a report may have written first. <paramref name="refused"/> is the row's count of calls ACS
+    /// refused unseen, this one included (a count two holders race on can only come out too low: the reconciliation then
+    /// asks ACS instead of sending again). A final status removes the message's sending hint.</summary>
+    public async Task RecordOutcomeAsync(
+        OutboxKey key, string status, int attempts, int refused, string? messageId, DateTimeOffset? sentAt, string? reason, DateTimeOffset now, CancellationToken ct)
     {
         MessageStatus.Move(MessageStatus.Sending, status);
         var row = new TableEntity(key.Member.Value, RowKeyOf(key))
         {
             ["Status"] = status,
             ["Attempts"] = attempts,
+            ["Refused"] = refused,
+            ["LastAttemptAt"] = now,
             ["Reason"] = reason,
         };
         if (messageId is not null)
@@ -212,6 +258,36 @@ public sealed class Outbox(TableServiceClient service)
         catch (RequestFailedException e) when (e.Status == 404)
         {
             // The row is gone (the member's data was erased meanwhile): nothing to record.
+        }
+
+        if (MessageStatus.IsFinal(status))
+        {
+            await ForgetSendingAsync(key, ct);
+        }
+    }
+
+    /// <summary>The messages that were in sending when last seen: every hint of the sending index.</summary>
+    public async IAsyncEnumerable<OutboxKey> SendingAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var hint in Sending.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
+            var parts = hint.RowKey.Split('|');
+            if (parts.Length == 2 && OutboxKey.TryCreate(hint.PartitionKey, parts[0], parts[1], out var key))
+            {
+                yield return key;
+            }
+        }
+    }
+
+    /// <summary>Removes the sending hint of a message that has left sending; one already gone is fine.</summary>
+    public async Task ForgetSendingAsync(OutboxKey key, CancellationToken ct)
+    {
+        try
+        {
+            await Sending.DeleteEntityAsync(key.Member.Value, SendingKey(key), cancellationToken: ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
         }
     }
 
@@ -238,6 +314,8 @@ public sealed class Outbox(TableServiceClient service)
     /// <summary>The row key of a message in the member's partition: <c>outbox|{campaign}|{period}</c>.</summary>
     public static string RowKeyOf(OutboxKey key) => $"{RowPrefix}{key.Campaign.Name()}|{key.Period}";
 
+    private static string SendingKey(OutboxKey key) => $"{key.Campaign.Name()}|{key.Period}";
+
     public static string SlotKey(DateOnly day) => SlotPrefix + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static TableEntity ToEntity(OutboxRow row) => new(row.Key.Member.Value, RowKeyOf(row.Key))
@@ -256,9 +334,13 @@ public sealed class Outbox(TableServiceClient service)
         ["Reason"] = row.Reason,
         ["Points"] = row.Points,
         ["ExpiringPoints"] = row.ExpiringPoints,
+        ["ExpiringVouchers"] = row.ExpiringVouchers,
         ["DeliveryStatus"] = row.DeliveryStatus,
         ["DeliveryStatusDetails"] = row.DeliveryStatusDetails,
         ["DeliveredAt"] = row.DeliveredAt,
+        ["Calls"] = row.Calls,
+        ["Refused"] = row.Refused,
+        ["LastAttemptAt"] = row.LastAttemptAt,
     };
 
     private static OutboxRow? ToRow(TableEntity e)
@@ -283,9 +365,13 @@ public sealed class Outbox(TableServiceClient service)
             Reason = e.GetString("Reason"),
             Points = e.GetInt64("Points"),
             ExpiringPoints = e.GetInt64("ExpiringPoints"),
+            ExpiringVouchers = e.GetInt32("ExpiringVouchers"),
             DeliveryStatus = e.GetString("DeliveryStatus"),
             DeliveryStatusDetails = e.GetString("DeliveryStatusDetails"),
             DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),
+            Calls = e.GetInt32("Calls") ?? 0,
+            Refused = e.GetInt32("Refused") ?? 0,
+            LastAttemptAt = e.GetDateTimeOffset("LastAttemptAt"),
             ETag = e.ETag,
         };
     }

@@ -35,6 +35,11 @@ public static class Tables
     /// in <c>Member</c>.</summary>
     public const string Claims = "claims";
 
+    /// <summary>Outreach messages in <c>sending</c>: PartitionKey member id, RowKey <c>{campaign}|{period}</c>. Written
+    /// before a message moves to sending and deleted once it has a final status, so it holds only messages in flight or
+    /// left behind, and the reconciliation reads it whole.</summary>
+    public const string Sending = "outreachsending";
+
     /// <summary>Members who may have events to publish (<see cref="Events.EventOutbox"/>): PartitionKey <c>pending</c>,
     /// RowKey member id, written before each change that adds events.</summary>
     public const string EventsPending = "eventspending";
@@ -42,5 +47,5 @@ public static class Tables
     /// <summary>Members whose published events become old enough to delete: PartitionKey <c>yyyyMMdd</c>, RowKey member id.</summary>
     public const string EventCleanup = "eventcleanup";
 
-    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims, EventsPending, EventCleanup];
+    public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims, EventsPending, EventCleanup, Sending];
 }

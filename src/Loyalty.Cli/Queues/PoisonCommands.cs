@@ -85,7 +85,7 @@ internal static class PoisonCommands
         }
 
         var messages = (await poison.PeekMessagesAsync(max, ct)).Value;
-        await context.Out.WriteLineAsync($"{name}: {Plural(count, "message")}{(count > messages.Length ? $", the first {messages.Length} shown" : "")}");
+        await context.Out.WriteLineAsync($"{name}: {LoyaltyCli.Plural(count, "message")}{(count > messages.Length ? $", the first {messages.Length} shown" : "")}");
         if (messages.Length > 0)
         {
             await context.Out.WriteLineAsync($"{"ID",-36}  {"INSERTED (UTC)",-19}  {"BYTES",5}  BODY");
@@ -180,7 +180,7 @@ internal static class PoisonCommands
             }
         }
 
-        await context.Out.WriteLineAsync($"Replayed {Plural(replayed, "message")} from {name} to {target.Name}.");
+        await context.Out.WriteLineAsync($"Replayed {LoyaltyCli.Plural(replayed, "message")} from {name} to {target.Name}.");
         return ExitCodes.Ok;
     }
 
@@ -201,7 +201,7 @@ internal static class PoisonCommands
         }
         else if (id is null)
         {
-            await context.Out.WriteLineAsync($"Would replay {Plural(count, "message")} from {poison.Name} to {target}{(count > chosen.Length ? $" ({chosen.Length} listed)" : "")}.");
+            await context.Out.WriteLineAsync($"Would replay {LoyaltyCli.Plural(count, "message")} from {poison.Name} to {target}{(count > chosen.Length ? $" ({chosen.Length} listed)" : "")}.");
         }
 
         await context.Out.WriteLineAsync("Dry run: nothing was changed.");
@@ -285,5 +285,4 @@ internal static class PoisonCommands
         return (raw, false);
     }
 
-    private static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 }

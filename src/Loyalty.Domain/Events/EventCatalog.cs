@@ -27,7 +27,7 @@ public static class EventCatalog
         "loyalty.tier.changed", typeof(TierChanged), "The member's tier changed: up after a purchase, down after a return or at the nightly review.");
 
     public static readonly EventKind VoucherIssued = new(
-        "loyalty.voucher.issued", typeof(VoucherIssued), "A voucher was given (a spend-threshold reward).");
+        "loyalty.voucher.issued", typeof(VoucherIssued), "A voucher was given (a spend-threshold reward, or a redemption of a voucher reward).");
 
     public static readonly EventKind VoucherVoided = new(
         "loyalty.voucher.voided", typeof(VoucherChanged), "A voucher was voided (a return took back the spend that earned it).");
@@ -37,6 +37,15 @@ public static class EventCatalog
 
     public static readonly EventKind VoucherExpired = new(
         "loyalty.voucher.expired", typeof(VoucherChanged), "A voucher expired unused.");
+
+    public static readonly EventKind PointsHeld = new(
+        "loyalty.points.held", typeof(PointsHeld), "Available points were reserved at a till for a basket (a hold).");
+
+    public static readonly EventKind PointsCaptured = new(
+        "loyalty.points.captured", typeof(PointsCaptured), "A hold paid an order: the captured points were debited (a burn entry); a partial capture released the rest.");
+
+    public static readonly EventKind HoldReleased = new(
+        "loyalty.hold.released", typeof(HoldReleased), "A hold was released: its points are available again.");
 
     public static readonly EventKind MemberEnrolled = new(
         "loyalty.member.enrolled", typeof(MemberEnrolled), "A member enrolled.");
@@ -53,7 +62,8 @@ public static class EventCatalog
     public static IReadOnlyList<EventKind> All { get; } =
     [
         PointsEarned, PointsReturned, PointsAdjusted, PointsExpired, RewardRedeemed, RedemptionCancelled, TierChanged,
-        VoucherIssued, VoucherVoided, VoucherUsed, VoucherExpired, MemberEnrolled, MemberUpdated, MemberErased, ConsentChanged,
+        VoucherIssued, VoucherVoided, VoucherUsed, VoucherExpired, PointsHeld, PointsCaptured, HoldReleased, MemberEnrolled, MemberUpdated,
+        MemberErased, ConsentChanged,
     ];
 }
 
@@ -109,12 +119,21 @@ public sealed record RedemptionCancelled(string RedemptionId, string RewardId, l
 /// <param name="Reference">The operation's id.</param>
 public sealed record TierChanged(string? From, string? To, string Reason, string Reference);
 
-/// <param name="Source">What gave it: a spend-threshold rule's id.</param>
+/// <param name="Source">What gave it: a spend-threshold rule's id, or the redemption's id.</param>
 /// <param name="Reference">The operation that issued it (the purchase).</param>
 public sealed record VoucherIssued(string Code, string RewardId, string Source, string Reference);
 
 /// <param name="Reference">The operation that changed it (the return that voided it).</param>
 public sealed record VoucherChanged(string Code, string RewardId, string Reference);
+
+/// <param name="Available">The member's available points after the hold.</param>
+public sealed record PointsHeld(string HoldId, long Points, DateTimeOffset ExpiresAt, long Available);
+
+/// <param name="OrderId">The order the points paid for (the burn entry's reference).</param>
+/// <param name="ReleasedPoints">What the hold reserved beyond the capture, available again.</param>
+public sealed record PointsCaptured(string HoldId, string OrderId, long Points, long ReleasedPoints, long Balance);
+
+public sealed record HoldReleased(string HoldId, long Points, long Available);
 
 /// <param name="Referred">Whether someone referred them (who is not said: erasure must not leave it behind).</param>
 public sealed record MemberEnrolled(DateTimeOffset EnrolledAt, bool SmsOptIn, bool Referred);

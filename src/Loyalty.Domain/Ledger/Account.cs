@@ -24,6 +24,8 @@ public sealed record Account
     /// <summary>Open lots, soonest expiry first; none is empty.</summary>
     public ImmutableList<Lot> Lots { get; init; } = [];
 
+    private static Points Positive(Points p) => p > Points.Zero ? p : Points.Zero;
+
     /// <summary>A negative balance: debits that found no lots to consume (only where the program allows negative
     /// balances). Positive only when <see cref="Lots"/> is empty; a credit pays it first.</summary>
     public Points Debt { get; init; }
@@ -45,7 +47,74 @@ public sealed record Account
     /// <summary>Vouchers the member was given, oldest first.</summary>
     public ImmutableList<Voucher> Vouchers { get; init; } = [];
 
+    /// <summary>Points reserved for a basket at a till and not yet captured or released (<see cref="Hold"/>); a hold whose
+    /// time has passed reserves nothing, whether or not an operation has removed it yet.</summary>
+    public ImmutableList<Hold> Holds { get; init; } = [];
+
+    /// <summary>Points of recent purchases still inside the return window (<see cref="PendingPoints"/>), oldest first; an
+    /// amount whose time has passed is available, whether or not an operation has removed it yet.</summary>
+    public ImmutableList<PendingPoints> Pending { get; init; } = [];
+
     public Points Balance => Lots.Aggregate(-Debt, (sum, lot) => sum + lot.Remaining);
+
+    /// <summary>Points held at <paramref name="now"/>: the holds that have not expired, never more than a positive balance
+    /// has (a return or an expiry may take points while they are held; the capture then finds them missing).</summary>
+    public Points HeldAt(DateTimeOffset now) =>
+        Points.Min(Holds.Where(h => h.ExpiresAt > now).Aggregate(Points.Zero, (sum, h) => sum + h.Points), Positive(Balance));
+
+    /// <summary>Points pending at <paramref name="now"/>: of purchases whose return window is still open, never more than
+    /// what the balance has besides the held points.</summary>
+    public Points PendingAt(DateTimeOffset now) =>
+        Points.Min(Pending.Where(p => p.AvailableAt > now).Aggregate(Points.Zero, (sum, p) => sum + p.Points), Positive(Balance - HeldAt(now)));
+
+    /// <summary>Points that can be redeemed or held at <paramref name="now"/>: the balance less what is held and pending.</summary>
+    public Points AvailableAt(DateTimeOffset now) => Balance - HeldAt(now) - PendingAt(now);
+
+    /// <summary>The vouchers as they stand at <paramref name="now"/>: an active voucher whose day has come is expired,
+    /// whether or not the nightly job has marked it yet.</summary>
+    public IEnumerable<Voucher> VouchersAt(DateTimeOffset now) => Vouchers.Select(v => v.At(now));
+
+    /// <summary>Drops the holds and pending amounts whose time has passed: they no longer change anything.</summary>
+    public Account Settled(DateTimeOffset now) => this with
+    {
+        Holds = Holds.RemoveAll(h => h.ExpiresAt <= now),
+        Pending = Pending.RemoveAll(p => p.AvailableAt <= now),
+    };
+
+    /// <summary>The account with <paramref name="hold"/> placed (and what has run out dropped).</summary>
+    public Account WithHold(Hold hold, DateTimeOffset now)
+    {
+        var s = Settled(now);
+        return s with { Holds = s.Holds.Add(hold) };
+    }
+
+    /// <summary>The account without the hold <paramref name="holdId"/> (and what has run out dropped).</summary>
+    public Account WithoutHold(string holdId, DateTimeOffset now)
+    {
+        var s = Settled(now);
+        return s with { Holds = s.Holds.RemoveAll(h => h.HoldId == holdId) };
+    }
+
+    /// <summary>The account with <paramref name="pending"/> points of a purchase (and what has run out dropped).</summary>
+    public Account WithPending(PendingPoints pending, DateTimeOffset now)
+    {
+        var s = Settled(now);
+        return s with { Pending = s.Pending.Add(pending) };
+    }
+
+    /// <summary>Takes <paramref name="points"/> a return took back off the pending points of its purchase: a return within
+    /// the window takes pending points first.</summary>
+    public Account LessPending(string purchaseId, Points points, DateTimeOffset now)
+    {
+        var s = Settled(now);
+        if (s.Pending.Find(p => p.PurchaseId == purchaseId) is not { } pending || points <= Points.Zero)
+        {
+            return s;
+        }
+
+        var left = pending.Points - Points.Min(points, pending.Points);
+        return s with { Pending = left > Points.Zero ? s.Pending.Replace(pending, pending with { Points = left }) : s.Pending.Remove(pending) };
+    }
 
     /// <summary>The lot that expires next, if any.</summary>
     public Lot? NextExpiring => Lots.FirstOrDefault(l => l.ExpiresOn is not null);
@@ -143,7 +212,33 @@ public enum VoucherStatus
 
 /// <summary>A reward given as a code the member shows at the till.</summary>
 /// <param name="Source">What gave it: a spend-threshold rule's id, or a redemption's id.</param>
-public sealed record Voucher(string Code, string RewardId, string Source, DateTimeOffset IssuedAt, VoucherStatus Status = VoucherStatus.Active);
+/// <param name="ExpiresOn">The day (UTC) from which it can no longer be used; null: never (vouchers issued before
+/// vouchers had a validity).</param>
+/// <param name="Use">How it was used, once it is.</param>
+public sealed record Voucher(
+    string Code, string RewardId, string Source, DateTimeOffset IssuedAt, VoucherStatus Status = VoucherStatus.Active, DateOnly? ExpiresOn = null, VoucherUse? Use = null)
+{
+    /// <summary>The voucher as it stands at <paramref name="now"/>: active until its day comes, then expired.</summary>
+    public Voucher At(DateTimeOffset now) =>
+        Status == VoucherStatus.Active && ExpiresOn is { } on && DateOnly.FromDateTime(now.UtcDateTime) >= on ? this with { Status = VoucherStatus.Expired } : this;
+
+    /// <summary>A voucher of <paramref name="reward"/> issued now, valid for the reward's days.</summary>
+    public static Voucher Issue(string code, Program.Reward reward, string source, DateTimeOffset now) =>
+        new(code, reward.Id, source, now, ExpiresOn: DateOnly.FromDateTime(now.UtcDateTime).AddDays(reward.ValidDays));
+}
+
+/// <summary>Where and when a voucher was used.</summary>
+/// <param name="UseId">The caller's id of the use: a replay answers the same use.</param>
+public sealed record VoucherUse(string UseId, string OrderId, string? StoreId, DateTimeOffset UsedAt);
+
+/// <summary>Points reserved at a till until the order completes (captured) or the basket is abandoned (released), or
+/// until <paramref name="ExpiresAt"/>, after which they are available again without any job running.</summary>
+public sealed record Hold(string HoldId, Points Points, DateTimeOffset ExpiresAt);
+
+/// <summary>Points of a purchase inside its return window: part of the balance, available from <paramref name="AvailableAt"/>
+/// (the start of the day the window ends, in the member's time zone).</summary>
+/// <param name="PurchaseId">The purchase that credited them: a return of it takes these first.</param>
+public sealed record PendingPoints(string PurchaseId, Points Points, DateTimeOffset AvailableAt);
 
 /// <summary>Spend (base points) and points in one month.</summary>
 public readonly record struct Activity(decimal Spend, long Points);

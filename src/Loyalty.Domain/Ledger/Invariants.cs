@@ -17,10 +17,12 @@ namespace Loyalty.Domain.Ledger;
 /// </list></summary>
 public static class Invariants
 {
-    /// <summary>Checks the invariants of one member (1, 2 and 5): what is wrong, or nothing.</summary>
+    /// <summary>Checks the invariants of one member (1, 2 and 5, and those of holds, pending points and vouchers): what is
+    /// wrong, or nothing.</summary>
     /// <param name="operations">The ledger entries (sequence numbers) each of the member's operations made.</param>
+    /// <param name="at">The time at which held and pending points are counted (default: every hold and pending amount listed).</param>
     public static IReadOnlyList<string> Check(
-        PointsRules rules, Account account, IReadOnlyList<LedgerEntry> ledger, IEnumerable<(string Operation, IReadOnlyList<long> Entries)> operations)
+        PointsRules rules, Account account, IReadOnlyList<LedgerEntry> ledger, IEnumerable<(string Operation, IReadOnlyList<long> Entries)> operations, DateTimeOffset? at = null)
     {
         var problems = new List<string>();
         var running = Points.Zero;
@@ -83,7 +85,45 @@ public static class Invariants
             problems.Add($"{account.Owed} points owed although negative balances are allowed");
         }
 
+        problems.AddRange(Till(account, at ?? DateTimeOffset.MinValue));
         return problems;
+    }
+
+    /// <summary>Holds, pending points and vouchers: held and pending points are parts of a positive balance, never more,
+    /// and what is available is the rest; every hold and pending amount is positive; a hold id and a voucher code appear
+    /// once; a voucher is used exactly when it records its use.</summary>
+    private static IEnumerable<string> Till(Account account, DateTimeOffset at)
+    {
+        var (balance, held, pending, available) = (account.Balance, account.HeldAt(at), account.PendingAt(at), account.AvailableAt(at));
+        if (held < Points.Zero || pending < Points.Zero || held + pending > new Points(Math.Max(0, balance.Value)))
+        {
+            yield return $"held {held} and pending {pending} are not parts of the balance {balance}";
+        }
+
+        if (available != balance - held - pending)
+        {
+            yield return $"available {available} is not the balance {balance} less held {held} and pending {pending}";
+        }
+
+        if (account.Holds.Any(h => h.Points <= Points.Zero) || account.Pending.Any(p => p.Points <= Points.Zero))
+        {
+            yield return "a hold or a pending amount is empty or negative";
+        }
+
+        if (account.Holds.Select(h => h.HoldId).Distinct().Count() != account.Holds.Count)
+        {
+            yield return "a hold id appears twice";
+        }
+
+        if (account.Vouchers.Select(v => v.Code).Distinct().Count() != account.Vouchers.Count)
+        {
+            yield return "a voucher code appears twice";
+        }
+
+        if (account.Vouchers.Any(v => (v.Status == VoucherStatus.Used) != (v.Use is not null)))
+        {
+            yield return "a voucher is used without its use recorded, or records a use without being used";
+        }
     }
 
     /// <summary>Invariant 3 across members: the operation ids of kinds that the caller chooses are used once in the program.</summary>

@@ -12,6 +12,9 @@ public enum LedgerKind
 
     /// <summary>A tier change: visible in the ledger, moves no points.</summary>
     Tier,
+
+    /// <summary>Points paid for an order at a till (a captured hold).</summary>
+    Burn,
 }
 
 /// <summary>One line of a member's append-only ledger. <see cref="Seq"/> numbers a member's entries from 1.</summary>

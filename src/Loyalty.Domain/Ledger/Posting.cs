@@ -36,12 +36,13 @@ public sealed class Posting(Account start, DateTimeOffset recordedAt)
     }
 
     /// <summary>Takes back points the member was given (a return, a voided grant). Where the program allows negative
-    /// balances it takes them all; otherwise it takes what the balance has and the rest is owed, to be taken from the
-    /// next credits. Returns what was taken now and what is owed.</summary>
+    /// balances it takes them all; otherwise it takes what the balance has besides the points held at a till, and the
+    /// rest is owed, to be taken from the next credits. Returns what was taken now and what is owed.</summary>
     public (Points Taken, Points Owed) TakeBack(Points points, bool allowNegativeBalance, DateTimeOffset occurredAt, string reference, string note)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(points.Value);
-        var taken = allowNegativeBalance ? points : Points.Min(points, new Points(Math.Max(0, Account.Balance.Value)));
+        var unheld = Account.Balance - Account.HeldAt(RecordedAt);
+        var taken = allowNegativeBalance ? points : Points.Min(points, new Points(Math.Max(0, unheld.Value)));
         if (taken > Points.Zero)
         {
             Debit(LedgerKind.Reverse, taken, occurredAt, reference, note);

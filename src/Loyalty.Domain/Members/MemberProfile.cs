@@ -29,6 +29,9 @@ public sealed record MemberProfile
     public bool SmsOptIn { get; init; }
 
     public MemberId? ReferredBy { get; init; }
+
+    /// <summary>Loyalty card numbers the member shows at a till; each is unique in the program.</summary>
+    public IReadOnlyList<string> Cards { get; init; } = [];
 }
 
 /// <summary>Time zones by IANA id, each looked up once.</summary>

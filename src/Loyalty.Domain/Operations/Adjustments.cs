@@ -6,7 +6,8 @@ namespace Loyalty.Domain.Operations;
 public sealed record AdjustmentResult(string AdjustmentId, string MemberId, long Points, long Balance, string Reason);
 
 /// <summary>Customer service adds or takes points, with the reason in the ledger. Credited points expire like earned
-/// ones, counted from now; a debit beyond the balance is refused where the program forbids negative balances.</summary>
+/// ones, counted from now; a debit beyond the balance (less the points held at a till) is refused where the program
+/// forbids negative balances.</summary>
 public sealed record AdjustPoints(OperationId AdjustmentId, MemberId Member, Points Points, string Reason)
     : MemberOperation<AdjustmentResult>(Member, new OperationKey(OperationKinds.Adjustment, AdjustmentId))
 {
@@ -27,10 +28,12 @@ public sealed record AdjustPoints(OperationId AdjustmentId, MemberId Member, Poi
         }
         else
         {
+            // Points held at a till are promised to an order: a debit where negative balances are off leaves them alone.
             var debit = -Points;
-            if (!program.Points.AllowNegativeBalance && member.Account.Balance < debit)
+            var held = member.Account.HeldAt(context.Now);
+            if (!program.Points.AllowNegativeBalance && member.Account.Balance - held < debit)
             {
-                return new InsufficientPoints(member.Account.Balance.Value, debit.Value);
+                return held > Points.Zero ? InsufficientPoints.Of(member.Account, debit.Value, context.Now) : new InsufficientPoints(member.Account.Balance.Value, debit.Value);
             }
 
             posting.Debit(LedgerKind.Adjust, debit, context.Now, AdjustmentId.Value, Reason);

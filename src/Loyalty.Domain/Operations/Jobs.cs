@@ -6,9 +6,10 @@ namespace Loyalty.Domain.Operations;
 
 /// <param name="Expired">Points expired by this part.</param>
 /// <param name="MoreDue">Whether lots due on the day are left for the next part.</param>
-public sealed record ExpiryResult(long Expired, int Lots, bool MoreDue);
+/// <param name="Vouchers">Vouchers whose day had come, marked expired.</param>
+public sealed record ExpiryResult(long Expired, int Lots, bool MoreDue, int Vouchers = 0);
 
-/// <summary>Expires the member's lots whose day has come, one <c>expire</c> entry per lot, at most
+/// <summary>Expires the member's lots (and vouchers) whose day has come, one <c>expire</c> entry per lot, at most
 /// <see cref="MaxLots"/> per part so that a part fits one storage transaction; a member with more due lots (a
 /// back-filled history, a job that did not run for weeks) gets part 1, 2, … of the same day. Idempotent by day and part;
 /// erased members' points expire too.</summary>
@@ -29,7 +30,11 @@ public sealed record ExpirePoints(MemberId Member, DateOnly Day, int Part)
     {
         var posting = new Posting(member.Account, context.Now);
         var (expired, lots) = Post(posting, Day, MaxLots, $"{Key.Kind}-{Key.Id.Value}");
-        if (lots == 0)
+
+        // Vouchers show expired as soon as their day comes; the job writes it down.
+        var dueVouchers = posting.Account.Vouchers.Where(v => v.Status == VoucherStatus.Active && v.ExpiresOn <= Day).ToList();
+        posting.Update(a => a with { Vouchers = [.. a.Vouchers.Select(v => dueVouchers.Contains(v) ? v with { Status = VoucherStatus.Expired } : v)] });
+        if (lots == 0 && dueVouchers.Count == 0)
         {
             return new NothingToDo();
         }
@@ -38,7 +43,8 @@ public sealed record ExpirePoints(MemberId Member, DateOnly Day, int Part)
         // transaction holds. The part is the change; the ledger has its lots.
         var moreDue = posting.Account.Lots.FirstOrDefault() is { ExpiresOn: { } next } && next <= Day;
         var expiredEvent = new PointsExpired(Day, Part, expired.Value, lots, posting.Account.Balance.Value);
-        return Outcome<ExpiryResult>.Commit(posting, new ExpiryResult(expired.Value, lots, moreDue), events: [new DomainEvent(EventCatalog.PointsExpired, expiredEvent)]);
+        return Outcome<ExpiryResult>.Commit(
+            posting, new ExpiryResult(expired.Value, lots, moreDue, dueVouchers.Count), events: lots == 0 ? [] : [new DomainEvent(EventCatalog.PointsExpired, expiredEvent)]);
     }
 
     /// <summary>Posts one <c>expire</c> entry for each lot whose day is <paramref name="through"/> or earlier, soonest

@@ -25,6 +25,11 @@ public static class OperationKinds
     public const string Birthday = "birthday";
     public const string Expiry = "expire";
     public const string TierReview = "tier-review";
+    public const string Hold = "hold";
+    public const string Capture = "capture";
+    public const string Release = "release";
+    public const string VoucherUse = "voucher-use";
+    public const string Import = "import";
 }
 
 /// <summary>A member as the domain sees them: what they told the shop, their points, and whether their personal

@@ -68,6 +68,7 @@ public static class Profiles
             ("locale", was.Locale != profile.Locale),
             ("timeZone", was.TimeZone != profile.TimeZone),
             ("smsOptIn", was.SmsOptIn != profile.SmsOptIn),
+            ("cards", !was.Cards.SequenceEqual(profile.Cards)),
         }.Where(f => f.Changed).Select(f => f.Field).ToList();
         var events = new List<DomainEvent>();
         if (changed.Count > 0)

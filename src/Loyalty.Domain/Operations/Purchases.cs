@@ -21,7 +21,10 @@ public sealed record PurchaseLine(string Sku, string? Category, decimal Quantity
 /// <param name="Balance">The balance right after this purchase.</param>
 /// <param name="Tier">The member's tier after this purchase.</param>
 /// <param name="Vouchers">Rewards a spend-threshold rule gave for this purchase.</param>
-public sealed record PurchaseResult(string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier, IReadOnlyList<VoucherResult> Vouchers);
+/// <param name="PointsPending">Of the points earned, those that are pending until <paramref name="AvailableAt"/> (the
+/// program's return window, <c>points.pendingDays</c>).</param>
+public sealed record PurchaseResult(
+    string PurchaseId, string MemberId, long PointsEarned, long Balance, string? Tier, IReadOnlyList<VoucherResult> Vouchers, long PointsPending = 0, DateTimeOffset? AvailableAt = null);
 
 public sealed record VoucherResult(string RewardId, string Code, string Rule);
 
@@ -72,7 +75,8 @@ public sealed record RecordPurchase(Purchase Purchase)
         var account = member.Account;
         var amount = purchase.Amount.Amount;
         var rate = program.Currencies[purchase.Amount.Currency.Code].PointsPerUnit;
-        var spend = amount * rate;
+        var earning = Earning.Of(program, purchase.Amount, [.. purchase.Lines.Select(l => (l.Sku, l.Category, l.Quantity, l.Amount))]);
+        var spend = earning.Spend;
         var multiplier = (program.Tiers.Find(account.Tier) ?? program.Tiers.Base)?.Multiplier ?? 1;
         var expires = program.Points.ExpiryFor(purchase.OccurredAt);
         var reference = purchase.PurchaseId.Value;
@@ -84,7 +88,7 @@ public sealed record RecordPurchase(Purchase Purchase)
             earnedTotal += points;
         }
 
-        var earned = Points.Floor(spend * multiplier);
+        var earned = Points.Floor(earning.RateBase * multiplier) + new Points(earning.FixedPoints);
         Credit(LedgerKind.Earn, earned, null);
 
         var first = account.PurchaseCount == 0;
@@ -94,7 +98,7 @@ public sealed record RecordPurchase(Purchase Purchase)
         }
 
         var reversible = Points.Zero;
-        if (program.Bonuses.BigOrder is { } big && big.Thresholds.TryGetValue(purchase.Amount.Currency.Code, out var threshold) && amount >= threshold)
+        if (program.Bonuses.BigOrder is { } big && big.Thresholds.TryGetValue(purchase.Amount.Currency.Code, out var threshold) && earning.EarningAmount >= threshold)
         {
             Credit(LedgerKind.Bonus, new Points(big.Points), BigOrderRule);
             reversible += new Points(big.Points);
@@ -103,7 +107,7 @@ public sealed record RecordPurchase(Purchase Purchase)
         var localDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(purchase.OccurredAt, member.Profile.Zone).DateTime);
         foreach (var promotion in program.Bonuses.Promotions.Where(p => p.From <= localDay && localDay <= p.To && AppliesToStore(p, purchase)))
         {
-            var matching = MatchingAmount(promotion, purchase);
+            var matching = MatchingAmount(promotion, purchase, earning.EarningAmount, program.Earning);
             var extra = promotion.Multiplier is { } m ? Points.Floor(matching * rate * (m - 1)) : new Points(matching > 0 ? promotion.Points!.Value : 0);
             if (extra > Points.Zero)
             {
@@ -130,23 +134,41 @@ public sealed record RecordPurchase(Purchase Purchase)
             ExpirePoints.Post(posting, day, int.MaxValue, reference);
         }
 
+        var pending = Pend(program, posting, member, context.Now);
         var after = posting.Account;
         var result = new PurchaseResult(
-            reference, purchase.MemberId.Value, (earnedTotal + vouchers.Points).Value, after.Balance.Value, program.Tiers.Shown(after.Tier), vouchers.Vouchers);
+            reference, purchase.MemberId.Value, (earnedTotal + vouchers.Points).Value, after.Balance.Value, program.Tiers.Shown(after.Tier), vouchers.Vouchers,
+            pending?.Points.Value ?? 0, pending?.AvailableAt);
         var record = new PurchaseRecord(amount, purchase.Amount.Currency.Code, purchase.OccurredAt, earned.Value, reversible.Value, spend, first);
         return Outcome<PurchaseResult>.Commit(posting, result, record, events: [Bonuses.Earned(posting, reference, purchase, earned)]);
+    }
+
+    /// <summary>Inside the program's return window the points this purchase added to the balance are pending: a return
+    /// within the window takes them first, and nothing pending can be redeemed or held.</summary>
+    private PendingPoints? Pend(ProgramDefinition program, Posting posting, Member member, DateTimeOffset now)
+    {
+        var added = posting.Account.Balance - member.Account.Balance;
+        if (program.Points.MaturityFor(Purchase.OccurredAt, member.Profile.Zone) is not { } at || at <= now || added <= Points.Zero)
+        {
+            return null;
+        }
+
+        var pending = new PendingPoints(Purchase.PurchaseId.Value, added, at);
+        posting.Update(a => a.WithPending(pending, now));
+        return pending;
     }
 
     private static bool AppliesToStore(Promotion p, Purchase purchase) =>
         p.Stores is not { Count: > 0 } stores || (purchase.StoreId is { } store && stores.Contains(store));
 
     // With a category filter only the matching lines count; a purchase without lines has nothing to match. Lines never
-    // add up to more than the purchase, and the bonus never counts more than it either.
-    private static decimal MatchingAmount(Promotion p, Purchase purchase) => Math.Min(
-        purchase.Amount.Amount,
+    // add up to more than the purchase, and the bonus never counts more than it either. Lines excluded from earning
+    // match nothing.
+    private static decimal MatchingAmount(Promotion p, Purchase purchase, decimal earningAmount, EarningRules earning) => Math.Min(
+        earningAmount,
         p.Categories is not { Count: > 0 } categories
-            ? purchase.Amount.Amount
-            : purchase.Lines.Where(l => l.Category is { } c && categories.Contains(c)).Sum(l => l.Amount));
+            ? earningAmount
+            : purchase.Lines.Where(l => l.Category is { } c && categories.Contains(c) && !earning.Excludes(l.Sku, c)).Sum(l => l.Amount));
 }
 
 /// <summary>"Spend X within Y months, get a reward", once per window; and taking it back when a return leaves the
@@ -180,7 +202,7 @@ public static class SpendThresholds
             {
                 code = context.NewVoucherCode();
                 posting.Event(LedgerKind.Bonus, purchase.OccurredAt, reference, $"{rule.Id}: {reward} voucher {code}");
-                var voucher = new Voucher(code, reward, rule.Id, context.Now);
+                var voucher = Voucher.Issue(code, program.Rewards.First(r => r.Id == reward), rule.Id, context.Now);
                 posting.Update(a => a with { Vouchers = a.Vouchers.Add(voucher) });
                 vouchers.Add(new VoucherResult(reward, code, rule.Id));
             }

@@ -53,15 +53,23 @@ public sealed record Redeem(OperationId RedemptionId, MemberId Member, Reward Re
 
     public override bool ClaimsId => true;
 
-    /// <summary>Why the member cannot redeem the reward now, or null if they can.</summary>
-    public static Refusal? Refusal(ProgramDefinition program, Account account, Reward reward)
+    /// <summary>Why the member cannot redeem the reward at <paramref name="now"/>, or null if they can: only available points
+    /// pay (not those held at a till, nor those of purchases still inside the return window).</summary>
+    public static Refusal? Refusal(ProgramDefinition program, Account account, Reward reward, DateTimeOffset now)
     {
         if (reward.MinTier is { } min && Math.Max(0, program.Tiers.IndexOf(account.Tier)) < program.Tiers.IndexOf(min))
         {
             return new TierRequired(min, program.Tiers.Shown(account.Tier));
         }
 
-        return account.Balance < new Points(reward.PointsCost) ? new InsufficientPoints(account.Balance.Value, reward.PointsCost) : null;
+        if (account.AvailableAt(now) >= new Points(reward.PointsCost))
+        {
+            return null;
+        }
+
+        return account.Holds.IsEmpty && account.Pending.IsEmpty
+            ? new InsufficientPoints(account.Balance.Value, reward.PointsCost)
+            : InsufficientPoints.Of(account, reward.PointsCost, now);
     }
 
     public static string KindOf(Reward reward) => reward.Kind.ToString().ToLowerInvariant();
@@ -73,15 +81,22 @@ public sealed record Redeem(OperationId RedemptionId, MemberId Member, Reward Re
             return new CommitWindowPassed();
         }
 
-        if (Refusal(context.Program, member.Account, Reward) is { } refusal)
+        var now = context.Now;
+        if (Refusal(context.Program, member.Account, Reward, now) is { } refusal)
         {
             return refusal;
         }
 
-        var now = context.Now;
         var posting = new Posting(member.Account, now);
         var consumed = posting.Debit(LedgerKind.Redeem, new Points(Reward.PointsCost), now, RedemptionId.Value, Reward.Id).Consumed;
         var code = context.NewVoucherCode();
+        if (Reward.Kind == RewardKind.Voucher)
+        {
+            // A voucher reward is a code the member shows at the till: kept with the account, so that it can be found,
+            // used once, and expire.
+            posting.Update(a => a with { Vouchers = a.Vouchers.Add(Voucher.Issue(code, Reward, RedemptionId.Value, now)) });
+        }
+
         var result = new RedemptionResult(
             RedemptionId.Value, Member.Value, Reward.Id, Reward.NameIn(member.Profile.Locale), KindOf(Reward), code, Reward.PointsCost, posting.Account.Balance.Value, now);
         var record = new RedemptionRecord(Reward.Id, code, Reward.PointsCost, [.. consumed.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))], now);
@@ -91,7 +106,8 @@ public sealed record Redeem(OperationId RedemptionId, MemberId Member, Reward Re
 }
 
 /// <summary>Cancels a redemption: its points come back into lots with their original expiry (a credit, so they pay
-/// what the member owes first). Cancelling again replays the first cancellation.</summary>
+/// what the member owes first) and its voucher is void. A redemption whose voucher was used cannot be cancelled.
+/// Cancelling again replays the first cancellation.</summary>
 public sealed record CancelRedemption(OperationId RedemptionId, MemberId Member)
     : MemberOperation<CancellationResult>(Member, new OperationKey(OperationKinds.Cancellation, RedemptionId))
 {
@@ -112,7 +128,18 @@ public sealed record CancelRedemption(OperationId RedemptionId, MemberId Member)
         }
 
         var now = context.Now;
+        var voucher = member.Account.Vouchers.FirstOrDefault(v => v.Code == redemption.VoucherCode && v.Source == RedemptionId.Value);
+        if (voucher is { Status: VoucherStatus.Used })
+        {
+            return new VoucherUsed(voucher.Code, voucher.Use?.UsedAt ?? voucher.IssuedAt);
+        }
+
         var posting = new Posting(member.Account, now);
+        if (voucher is not null)
+        {
+            posting.Update(a => a with { Vouchers = a.Vouchers.Replace(voucher, voucher with { Status = VoucherStatus.Void }) });
+        }
+
         posting.Restore(LedgerKind.Reverse, [.. redemption.Consumed.Select(l => new Lot(l.ExpiresOn, new Points(l.Points)))], now, RedemptionId.Value, Note);
         var restored = redemption.Consumed.Sum(l => l.Points);
         var result = new CancellationResult(RedemptionId.Value, Member.Value, redemption.RewardId, restored, posting.Account.Balance.Value, now, redemption.Consumed);

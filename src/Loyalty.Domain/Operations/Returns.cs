@@ -25,7 +25,9 @@ public sealed record ReturnResult(
 /// <list type="bullet">
 /// <item>Points in proportion: the earn entry and, where the program says so, the promotion and big-order bonuses. The
 /// running total is rounded down once, so returning in parts takes back exactly what returning it whole would.</item>
-/// <item>Where negative balances are off, what the balance does not have is owed and the next credits pay it.</item>
+/// <item>Within the return window, the points come off the purchase's pending points first.</item>
+/// <item>Where negative balances are off, what the balance does not have (less what is held at a till) is owed and the
+/// next credits pay it.</item>
 /// <item>The qualifying spend of the purchase's month; a member whose remaining spend no longer reaches their tier
 /// falls at once to the tier it does reach (the grace period is for spend that aged out, not spend returned).</item>
 /// <item>Spend-threshold grants whose window the return leaves short: their points, and their voucher.</item>
@@ -66,6 +68,7 @@ public sealed record RecordReturn(OperationId ReturnId, OperationId PurchaseId, 
         var target = (long)decimal.Floor(reversible * returned / purchase.Amount);
         var due = new Points(target - purchase.ReversedPoints);
         var (taken, owed) = posting.TakeBack(due, program.Points.AllowNegativeBalance, OccurredAt, ReturnId.Value, Note);
+        posting.Update(a => a.LessPending(PurchaseId.Value, taken, context.Now));
         posting.Update(a => a.WithActivity(purchase.OccurredAt, -(purchase.Spend * Amount / purchase.Amount), -due.Value, today) with
         {
             Lifetime = a.Lifetime - due,

@@ -16,9 +16,9 @@ public static class DefaultTemplates
             },
             ["expiry-warning"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
             {
-                ["en"] = "Hi {firstName}, a heads-up from {programName}: {expiringPoints} of your points expire on {expiryDate}. Treat yourself before they're gone! {optOut}",
-                ["zh-CN"] = "{firstName}，您好！您在{programName}的{expiringPoints}积分将于{expiryDate}到期，别忘了在到期前使用哦。{optOut}",
-                ["ru"] = "Здравствуйте, {firstName}! {expiryDate} сгорят баллы {programName}: {expiringPoints}. Успейте их потратить! {optOut}",
+                ["en"] = "Hi {firstName}, a heads-up from {programName}: {expiringPoints} of your points expire on {expiryDate}. {expiringVouchers} Treat yourself before they're gone! {optOut}",
+                ["zh-CN"] = "{firstName}，您好！您在{programName}的{expiringPoints}积分将于{expiryDate}到期，别忘了在到期前使用哦。{expiringVouchers}{optOut}",
+                ["ru"] = "Здравствуйте, {firstName}! {expiryDate} сгорят баллы {programName}: {expiringPoints}. {expiringVouchers} Успейте их потратить! {optOut}",
             },
             ["winback-at-risk"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
             {
@@ -33,6 +33,15 @@ public static class DefaultTemplates
                 ["ru"] = "Давно не виделись, {firstName}! Ваши баллы {programName} на месте, баланс: {points}. Будем рады вас видеть! {optOut}",
             },
         };
+
+    /// <summary>The sentence of <see cref="Placeholders.ExpiringVouchers"/>, per locale ({0}: how many vouchers). The
+    /// wording avoids a plural that depends on the number.</summary>
+    public static IReadOnlyDictionary<string, string> ExpiringVouchers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Vouchers expiring by then: {0}.",
+        ["zh-CN"] = "届时到期的代金券：{0}张。",
+        ["ru"] = "Купонов истекает к этой дате: {0}.",
+    };
 
     /// <summary>How to opt out, per locale. STOP is the keyword ACS and US carriers act on, and the one the
     /// inbound handler understands in every language.</summary>

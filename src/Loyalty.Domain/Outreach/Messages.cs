@@ -38,8 +38,9 @@ public readonly record struct OutboxKey(MemberId Member, Campaign Campaign, stri
 
 /// <summary>Where an outreach message stands, and the only moves it may make:
 /// planned → planned (deferred), sending or skipped; sending → sending (ACS could not take it yet), sent, failed or
-/// unconfirmed. <see cref="Sent"/>, <see cref="Skipped"/>, <see cref="Failed"/> and <see cref="Unconfirmed"/> are final:
-/// nothing is ever sent for the message again.</summary>
+/// unconfirmed, and back to planned when no call for it can have reached ACS (<see cref="Reconciling"/>).
+/// <see cref="Sent"/>, <see cref="Skipped"/>, <see cref="Failed"/> and <see cref="Unconfirmed"/> are final: nothing is
+/// ever sent for the message again.</summary>
 public static class MessageStatus
 {
     /// <summary>Waiting for its sending window (a send job is on the queue).</summary>
@@ -63,7 +64,7 @@ public static class MessageStatus
     private static readonly Dictionary<string, string[]> Moves = new(StringComparer.Ordinal)
     {
         [Planned] = [Planned, Sending, Skipped],
-        [Sending] = [Sending, Sent, Failed, Unconfirmed],
+        [Sending] = [Sending, Sent, Failed, Unconfirmed, Planned],
     };
 
     public static bool IsFinal(string status) => status is Sent or Skipped or Failed or Unconfirmed;
@@ -98,7 +99,7 @@ public abstract record SendDecision
     public sealed record Defer(DateTimeOffset Until, string Why) : SendDecision;
 
     /// <summary>Send it now for the first time: take the member's local day's slot, fix the figures the text shows.</summary>
-    public sealed record Begin(DateOnly LocalDay, long Points, long? ExpiringPoints) : SendDecision;
+    public sealed record Begin(DateOnly LocalDay, long Points, long? ExpiringPoints, int ExpiringVouchers = 0) : SendDecision;
 
     /// <summary>Send again what an earlier attempt began, with the same repeatability id and figures.</summary>
     public sealed record Resend : SendDecision;
@@ -147,11 +148,19 @@ public static class Sending
             return new SendDecision.Resend();
         }
 
-        var expiring = message.Key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(message.Key.Period, out var expiry)
-            ? ExpiringOn(s.Member!.Account, expiry)
-            : null;
-        return new SendDecision.Begin(localToday, s.Member!.Account.Balance.Value, expiring);
+        var expiry = default(DateOnly);
+        var warning = message.Key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(message.Key.Period, out expiry);
+        return new SendDecision.Begin(
+            localToday,
+            s.Member!.Account.Balance.Value,
+            warning ? ExpiringOn(s.Member.Account, expiry) : null,
+            warning ? VouchersExpiringBy(s.Member.Account, expiry, now) : 0);
     }
+
+    /// <summary>The member's vouchers that can still be used at <paramref name="now"/> and expire by <paramref name="day"/>:
+    /// an expiry warning mentions them.</summary>
+    public static int VouchersExpiringBy(Ledger.Account account, DateOnly day, DateTimeOffset now) =>
+        account.VouchersAt(now).Count(v => v.Status == Ledger.VoucherStatus.Active && v.ExpiresOn <= day);
 
     /// <summary>The points of the lot that expires on <paramref name="day"/>, if any are left.</summary>
     public static long? ExpiringOn(Ledger.Account account, DateOnly day) =>
@@ -249,4 +258,39 @@ public static class Sending
     {
         public static Validity Skipped(string reason) => new(reason, default, null, reason, reason);
     }
+}
+
+/// <summary>What the reconciliation knows of a message left in <see cref="MessageStatus.Sending"/>: the calls to ACS
+/// that were begun for it (each recorded before it is made), those ACS refused before looking at the message (its
+/// credentials check), and when it was last attempted (or, deferred to a sending window, when it is next due).</summary>
+public sealed record SendingFacts(int Calls, int Refused, DateTimeOffset LastAttemptAt);
+
+/// <summary>What to do with a message left in <see cref="MessageStatus.Sending"/>.</summary>
+public enum Reconciliation
+{
+    /// <summary>Attempted recently: its send job may still be at work (a queue retry, a deferral). Leave it.</summary>
+    Wait,
+
+    /// <summary>No call for it can have reached ACS (the app stopped before calling, or ACS refused every call before
+    /// looking at it): back to planned, to be sent in the same campaign period if it is still true then, with a new
+    /// repeatability id.</summary>
+    Retry,
+
+    /// <summary>A call may have gone out: call again with the same repeatability id and first-sent time, and let ACS say
+    /// what became of it (accepted: sent; rejected: failed; the id no longer known: unconfirmed, never sent again).</summary>
+    Ask,
+}
+
+/// <summary>Resolves messages left in <see cref="MessageStatus.Sending"/> when their send job ended in
+/// <c>outreach-poison</c> or the app stopped mid-send: a pure decision from what the row records.</summary>
+public static class Reconciling
+{
+    /// <summary>How long after its last attempt a message in sending counts as left behind: longer than a send job's
+    /// queue retries take.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
+
+    public static Reconciliation Decide(SendingFacts facts, DateTimeOffset now) =>
+        now - facts.LastAttemptAt < StaleAfter ? Reconciliation.Wait
+        : facts.Calls <= facts.Refused ? Reconciliation.Retry
+        : Reconciliation.Ask;
 }

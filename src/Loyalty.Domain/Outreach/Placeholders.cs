@@ -16,6 +16,10 @@ public static class Placeholders
     /// <summary>The date the points expire, as a long date of the template's locale without the weekday (expiry warnings only).</summary>
     public const string ExpiryDate = "expiryDate";
 
+    /// <summary>A sentence naming how many of the member's vouchers expire by <see cref="ExpiryDate"/> (expiry warnings
+    /// only), in the template's locale; left out when none do.</summary>
+    public const string ExpiringVouchers = "expiringVouchers";
+
     /// <summary>The loyalty program's name.</summary>
     public const string ProgramName = "programName";
 
@@ -24,7 +28,7 @@ public static class Placeholders
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        FirstName, Points, ExpiringPoints, ExpiryDate, ProgramName, OptOut,
+        FirstName, Points, ExpiringPoints, ExpiringVouchers, ExpiryDate, ProgramName, OptOut,
     };
 
     internal static IReadOnlySet<string> Common { get; } = new HashSet<string>(StringComparer.Ordinal)

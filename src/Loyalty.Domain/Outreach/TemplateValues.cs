@@ -17,6 +17,9 @@ public sealed record TemplateValues
 
     public DateOnly? ExpiryDate { get; init; }
 
+    /// <summary>Active vouchers that expire by <see cref="ExpiryDate"/>.</summary>
+    public int ExpiringVouchers { get; init; }
+
     /// <summary>The text for <paramref name="placeholder"/> in <paramref name="culture"/>; null for an unknown
     /// first name. Throws when the campaign's sender did not supply a value its template needs.</summary>
     internal string? Format(string placeholder, CultureInfo culture, string optOut) => PlainSpaces(placeholder switch
@@ -25,6 +28,9 @@ public sealed record TemplateValues
         Placeholders.Points => Points.Value.ToString("N0", culture),
         Placeholders.ExpiringPoints => (ExpiringPoints ?? throw Missing(placeholder)).Value.ToString("N0", culture),
         Placeholders.ExpiryDate => FormatDate(ExpiryDate ?? throw Missing(placeholder), culture),
+        Placeholders.ExpiringVouchers => ExpiringVouchers > 0
+            ? string.Format(culture, Program.Localized.Pick(DefaultTemplates.ExpiringVouchers, culture.Name), ExpiringVouchers)
+            : null,
         Placeholders.ProgramName => ProgramName,
         Placeholders.OptOut => optOut,
         _ => throw new ArgumentOutOfRangeException(nameof(placeholder), placeholder, "not a placeholder"),

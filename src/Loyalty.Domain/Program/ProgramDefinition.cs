@@ -21,6 +21,9 @@ public sealed record ProgramDefinition
 
     public ReturnRules Returns { get; init; } = new();
 
+    /// <summary>Earning by product: exclusions, category rates and fixed points per SKU, applied per line.</summary>
+    public EarningRules Earning { get; init; } = new();
+
     /// <summary>Outreach messages: templates, sending hours, frequency cap, thresholds.</summary>
     public OutreachDefinition Outreach { get; init; } = new();
 
@@ -43,9 +46,13 @@ public sealed record ProgramDefinition
             Check(Currency.TryParse(code, out _), $"currencies.{code}: not an ISO 4217 currency code");
             Check(rule.PointsPerUnit is > 0 and <= 10_000, $"currencies.{code}.pointsPerUnit: must be greater than 0 and at most 10000");
             Check(rule.MaxAmount is > 0 and <= 1_000_000_000_000m, $"currencies.{code}.maxAmount: must be greater than 0 and at most 1000000000000");
+            Check(rule.PointsToPay is null or (> 0 and <= 1_000_000), $"currencies.{code}.pointsToPay: must be greater than 0 and at most 1000000");
         }
 
         Check(Points.ExpireAfterMonths is null or (>= 1 and <= 120), "points.expireAfterMonths: must be between 1 and 120, or null for points that never expire");
+        Check(Points.PendingDays is >= 0 and <= PointsRules.MaxPendingDays, $"points.pendingDays: must be between 0 and {PointsRules.MaxPendingDays}");
+        Check(Points.ExpireAfterMonths is null || Points.PendingDays < Points.ExpireAfterMonths * 28, "points.pendingDays: must end before the points expire");
+        Earning.Validate(Check, Currencies);
         Tiers.Validate(Check);
         Bonuses.Validate(Check, Currencies);
         var rewardIds = new HashSet<string>(StringComparer.Ordinal);
@@ -59,6 +66,7 @@ public sealed record ProgramDefinition
             Check(r.PointsCost is > 0 and <= 100_000_000, $"{at}.pointsCost: must be between 1 and 100000000");
             Check(r.MinTier is null || Tiers.Levels.Any(l => l.Id == r.MinTier), $"{at}.minTier: '{r.MinTier}' is not a tier");
             Check(r.Stock is null or >= 0, $"{at}.stock: must not be negative");
+            Check(r.ValidDays is >= 1 and <= 3650, $"{at}.validDays: must be between 1 and 3650");
         }
 
         foreach (var rule in Bonuses.SpendThresholds.Where(s => s.RewardId is not null && !rewardIds.Contains(s.RewardId)))
@@ -84,6 +92,10 @@ public sealed record CurrencyRule
 
     /// <summary>The largest purchase amount accepted; anything above is refused as a likely mistake.</summary>
     public decimal MaxAmount { get; init; } = 1_000_000;
+
+    /// <summary>Points that pay for one whole unit of the currency (100: 100 points = 1.00); null when points cannot pay
+    /// in this currency.</summary>
+    public decimal? PointsToPay { get; init; }
 }
 
 /// <summary>The life of points once earned.</summary>
@@ -95,6 +107,34 @@ public sealed record PointsRules
     /// <summary>Whether a return may take back points the member has already spent, leaving a negative balance
     /// (shown as such). When false, a return takes back at most the current balance.</summary>
     public bool AllowNegativeBalance { get; init; } = true;
+
+    /// <summary>The longest return window.</summary>
+    public const int MaxPendingDays = 365;
+
+    /// <summary>Days after a purchase (in the member's time zone) during which its points are pending: part of the
+    /// balance, but not available to redeem or hold. 0: available at once.</summary>
+    public int PendingDays { get; init; }
+
+    /// <summary>When the points of a purchase at <paramref name="occurredAt"/> become available: the start of the day
+    /// <see cref="PendingDays"/> after the purchase's day, in the member's time zone; null without a return window.</summary>
+    public DateTimeOffset? MaturityFor(DateTimeOffset occurredAt, TimeZoneInfo zone)
+    {
+        if (PendingDays == 0)
+        {
+            return null;
+        }
+
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(occurredAt, zone).DateTime).AddDays(PendingDays);
+        var local = day.ToDateTime(TimeOnly.MinValue);
+
+        // A midnight that a daylight-saving change skips starts the day at the first minute that exists.
+        while (zone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(1);
+        }
+
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
 
     /// <summary>The day points earned at <paramref name="earnedAt"/> expire (in UTC), or null if they never do.</summary>
     public DateOnly? ExpiryFor(DateTimeOffset earnedAt) =>
@@ -136,6 +176,9 @@ public sealed record Reward
 
     /// <summary>How many there are to give out; null for unlimited.</summary>
     public int? Stock { get; init; }
+
+    /// <summary>Days a voucher of this reward can be used, counted from the day it is issued (UTC). Default 90.</summary>
+    public int ValidDays { get; init; } = 90;
 
     public string NameIn(string locale) => Localized.Pick(Name, locale);
 }

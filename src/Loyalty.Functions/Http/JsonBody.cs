@@ -25,6 +25,11 @@ public static class JsonBody
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
+    /// <summary>Declares the answers of an operation the rules may refuse: 409 (the state of something stands in the way,
+    /// or the id was used for something else) and 422 (the request cannot be met); see <see cref="Problems.Refused"/>.</summary>
+    public static RouteHandlerBuilder ProducesRefusals(this RouteHandlerBuilder endpoint) =>
+        endpoint.ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken ct)
         where T : class
     {

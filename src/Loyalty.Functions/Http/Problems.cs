@@ -83,9 +83,10 @@ public static class Problems
     };
 
     /// <summary>The one place where a refusal of the rules becomes a status code: 422 when the request itself cannot be
-    /// met (insufficient points, tier required, more than the returnable amount), 409 when the state of something shared
-    /// stands in the way (out of stock, an erased member, a redemption in progress or cancelled), 400 for a referral the
-    /// rules do not allow. The refusal's numbers become members of the problem.</summary>
+    /// met (insufficient points, tier required, more than the returnable amount or the hold, an expired or void voucher),
+    /// 409 when the state of something shared stands in the way (out of stock, an erased member, a redemption in progress
+    /// or cancelled, a hold already captured, released or expired, a used voucher, a card another member holds), 400 for
+    /// a referral the rules do not allow. The refusal's numbers become members of the problem.</summary>
     public static ProblemHttpResult Refused(Refusal refusal)
     {
         if (refusal is ReferralNotAllowed referral)
@@ -97,7 +98,8 @@ public static class Problems
         {
             Status = refusal switch
             {
-                MemberErased or OutOfStock or RedemptionInProgress or AlreadyCancelled => StatusCodes.Status409Conflict,
+                MemberErased or OutOfStock or RedemptionInProgress or AlreadyCancelled or HoldNotActive or VoucherUsed or CardTaken => StatusCodes.Status409Conflict,
+                VoucherNotFound => StatusCodes.Status404NotFound,
                 _ => StatusCodes.Status422UnprocessableEntity,
             },
             Title = "Request refused by the program rules",

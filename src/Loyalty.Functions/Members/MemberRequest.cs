@@ -15,8 +15,12 @@ public sealed record MemberRequest(
     string? Locale,
     string? TimeZone,
     bool? SmsOptIn,
-    string? ReferredBy)
+    string? ReferredBy,
+    IReadOnlyList<string?>? Cards = null)
 {
+    /// <summary>Cards a member may carry at once.</summary>
+    public const int MaxCards = 10;
+
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
     /// <param name="today">Birthdays after it are refused.</param>
@@ -31,22 +35,21 @@ public sealed record MemberRequest(
             TimeZone = NormaliseTimeZone(v),
             SmsOptIn = SmsOptIn ?? false,
             ReferredBy = v.Id<MemberId>("referredBy", ReferredBy, required: false),
+            Cards = ParseCards(v),
         };
         return v.HasErrors ? null : profile;
     }
 
-    private string? NormalisePhone(Validator v)
-    {
-        if (Phone is null)
-        {
-            return null;
-        }
+    private string? NormalisePhone(Validator v) => Phone is null ? null : E164(v, "phone", Phone);
 
+    /// <summary>An international number (+ and country code: the shop may serve members from anywhere) in E.164, or an
+    /// error on <paramref name="field"/>.</summary>
+    public static string? E164(Validator v, string field, string phone)
+    {
         try
         {
-            // Numbers must be international (+ and country code): the shop may serve members from anywhere.
-            var number = Phones.Parse(Phone, null);
-            if (Phone.Length <= 32 && Phones.IsValidNumber(number))
+            var number = Phones.Parse(phone, null);
+            if (phone.Length <= 32 && Phones.IsValidNumber(number))
             {
                 return Phones.Format(number, PhoneNumberFormat.E164);
             }
@@ -55,8 +58,42 @@ public sealed record MemberRequest(
         {
         }
 
-        v.Add("phone", "Must be a valid international phone number in E.164 form, e.g. +14255550123.");
+        v.Add(field, "Must be a valid international phone number in E.164 form, e.g. +14255550123.");
         return null;
+    }
+
+    // Card numbers follow the id rule, so that they are safe in URLs and logs never need them.
+    private List<string> ParseCards(Validator v)
+    {
+        if (Cards is null)
+        {
+            return [];
+        }
+
+        if (Cards.Count > MaxCards)
+        {
+            v.Add("cards", $"At most {MaxCards} cards.");
+            return [];
+        }
+
+        var cards = new List<string>();
+        for (var i = 0; i < Cards.Count; i++)
+        {
+            if (v.IdText($"cards[{i}]", Cards[i]) is not { } card)
+            {
+                continue;
+            }
+
+            if (cards.Contains(card))
+            {
+                v.Add($"cards[{i}]", "Appears twice.");
+                continue;
+            }
+
+            cards.Add(card);
+        }
+
+        return cards;
     }
 
     private Birthday? ParseBirthday(Validator v, DateOnly today)

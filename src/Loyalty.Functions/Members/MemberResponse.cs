@@ -5,6 +5,9 @@ using Loyalty.Domain.Program;
 namespace Loyalty.Functions.Members;
 
 /// <summary>A member as the API shows it.</summary>
+/// <param name="Cards">Loyalty card numbers the member shows at a till.</param>
+/// <param name="TierProgress">How far the next tier is; null at the top tier (or without tiers).</param>
+/// <param name="Vouchers">The vouchers the member can use now.</param>
 /// <param name="ErasedAt">When the member's personal data was erased (the profile fields are then empty); null otherwise.</param>
 public sealed record MemberResponse(
     string MemberId,
@@ -15,13 +18,16 @@ public sealed record MemberResponse(
     string TimeZone,
     bool SmsOptIn,
     string? ReferredBy,
+    IReadOnlyList<string> Cards,
     PointsResponse Points,
     string? Tier,
+    TierProgress? TierProgress,
+    IReadOnlyList<VoucherSummary> Vouchers,
     DateTimeOffset EnrolledAt,
     DateTimeOffset? LastPurchaseAt,
     DateTimeOffset? ErasedAt = null)
 {
-    public static MemberResponse From(StoredMember m, TierRules tiers) => new(
+    public static MemberResponse From(StoredMember m, ProgramDefinition program, DateTimeOffset now) => new(
         m.Id.Value,
         m.Profile.FirstName,
         m.Profile.Phone,
@@ -30,25 +36,66 @@ public sealed record MemberResponse(
         m.Profile.TimeZone,
         m.Profile.SmsOptIn,
         m.Profile.ReferredBy?.Value,
-        PointsResponse.From(m.Account),
-        tiers.Shown(m.Account.Tier),
+        m.Profile.Cards,
+        PointsResponse.From(m.Account, now),
+        program.Tiers.Shown(m.Account.Tier),
+        TierProgress.Of(program.Tiers, m.Account, now),
+        [.. m.Account.VouchersAt(now).Where(v => v.Status == VoucherStatus.Active).Select(v => new VoucherSummary(v.Code, v.RewardId, v.ExpiresOn))],
         m.Account.EnrolledAt,
         m.Account.LastPurchaseAt,
         m.ErasedAt);
 }
 
-/// <param name="Balance">Points available now (negative when a return took back points already spent and the program
-/// allows negative balances).</param>
+/// <param name="Balance">All the member's points (negative when a return took back points already spent and the program
+/// allows negative balances): available, held and pending together.</param>
+/// <param name="Available">What can be redeemed or held now.</param>
+/// <param name="Held">Reserved at a till until captured, released or expired.</param>
+/// <param name="Pending">Of recent purchases still inside the return window (<see cref="PendingPoints"/> says until when).</param>
 /// <param name="Lifetime">Points ever earned, less reversals.</param>
 /// <param name="Owed">Points a return could not take back where negative balances are off: the next credits pay them.</param>
 /// <param name="NextExpiry">The points that expire soonest, if any expire.</param>
-public sealed record PointsResponse(long Balance, long Lifetime, long Owed, ExpiryResponse? NextExpiry)
+public sealed record PointsResponse(
+    long Balance, long Available, long Held, long Pending, long Lifetime, long Owed, ExpiryResponse? NextExpiry, IReadOnlyList<PendingResponse> PendingPoints)
 {
-    public static PointsResponse From(Account a) => new(
+    public static PointsResponse From(Account a, DateTimeOffset now) => new(
         a.Balance.Value,
+        a.AvailableAt(now).Value,
+        a.HeldAt(now).Value,
+        a.PendingAt(now).Value,
         a.Lifetime.Value,
         a.Owed.Value,
-        a.NextExpiring is { ExpiresOn: { } on } lot ? new ExpiryResponse(lot.Remaining.Value, on) : null);
+        a.NextExpiring is { ExpiresOn: { } on } lot ? new ExpiryResponse(lot.Remaining.Value, on) : null,
+        [.. a.Pending.Where(p => p.AvailableAt > now).Select(p => new PendingResponse(p.Points.Value, p.AvailableAt, p.PurchaseId))]);
+}
+
+/// <summary>Points of one purchase that become available at <paramref name="AvailableAt"/>.</summary>
+public sealed record PendingResponse(long Points, DateTimeOffset AvailableAt, string PurchaseId);
+
+/// <summary>A voucher the member can use, as the member shows it.</summary>
+public sealed record VoucherSummary(string Code, string RewardId, DateOnly? ExpiresOn);
+
+/// <summary>How far the member is from the next tier.</summary>
+/// <param name="Metric">spend (base points of spend: the amount times the currency's pointsPerUnit) or points.</param>
+/// <param name="Qualifying">Spend or points in the tier window now.</param>
+/// <param name="Needed">What is still missing to reach <paramref name="Threshold"/>.</param>
+/// <param name="WindowEnds">The last day of the current window: after it the window moves on a month and its oldest month
+/// stops counting.</param>
+public sealed record TierProgress(string Next, decimal Threshold, string Metric, decimal Qualifying, decimal Needed, DateOnly WindowEnds)
+{
+    public static TierProgress? Of(TierRules tiers, Account account, DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var current = Math.Max(0, tiers.IndexOf(account.Tier));
+        if (current + 1 >= tiers.Levels.Count)
+        {
+            return null;
+        }
+
+        var next = tiers.Levels[current + 1];
+        var qualifying = Tiering.Measure(tiers, account, today);
+        var monthEnd = new DateOnly(today.Year, today.Month, 1).AddMonths(1).AddDays(-1);
+        return new TierProgress(next.Id, next.Threshold, tiers.QualifyBy.ToString().ToLowerInvariant(), qualifying, Math.Max(0, next.Threshold - qualifying), monthEnd);
+    }
 }
 
 public sealed record ExpiryResponse(long Points, DateOnly ExpiresOn);

@@ -18,6 +18,12 @@ public static class MembersApi
             .WithSummary("Enroll a member, or replace their profile")
             .AcceptsJson<MemberRequest>();
         members.MapGet("/{memberId}", GetMember).WithName("GetMember").WithSummary("A member, their points and tier");
+        app.MapGet("/members", FindMember)
+            .WithTags("Members")
+            .WithName("FindMember")
+            .WithSummary("Find a member at the till by phone number or loyalty card (exactly one of phone, card)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         members.MapGet("/{memberId}/ledger", GetLedger).WithName("GetLedger").WithSummary("The member's ledger, newest first");
         return app;
     }
@@ -52,12 +58,12 @@ public static class MembersApi
             return Problems.Refused(refusal);
         }
 
-        var response = MemberResponse.From(save.Member!, program.Tiers);
+        var response = MemberResponse.From(save.Member!, program, time.GetUtcNow());
         return save.Created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
     }
 
     private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(
-        string memberId, MemberStore store, ProgramDefinition program, CancellationToken ct)
+        string memberId, MemberStore store, ProgramDefinition program, TimeProvider time, CancellationToken ct)
     {
         if (!MemberId.TryParse(memberId, out var id))
         {
@@ -65,8 +71,44 @@ public static class MembersApi
         }
 
         var member = await store.GetAsync(id, ct);
-        return member is null ? Problems.NotFound(memberId) : TypedResults.Ok(MemberResponse.From(member, program.Tiers));
+        return member is null ? Problems.NotFound(memberId) : TypedResults.Ok(MemberResponse.From(member, program, time.GetUtcNow()));
     }
+
+    /// <summary>The member a phone number or a card leads to, through the keyed hints (never a scan). A number that
+    /// several members share answers 409 with their ids, so that the till can ask which one.</summary>
+    private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> FindMember(
+        string? phone, string? card, MemberStore store, ProgramDefinition program, TimeProvider time, CancellationToken ct)
+    {
+        var v = new Validator();
+        if ((phone is null) == (card is null))
+        {
+            v.Add(phone is null ? "phone" : "card", "Give exactly one of phone and card.");
+        }
+
+        // A '+' left unencoded in a query string arrives as a space.
+        var e164 = phone is null ? null : MemberRequest.E164(v, "phone", phone.StartsWith(' ') ? "+" + phone.TrimStart() : phone);
+        var cardNumber = card is null ? null : v.IdText("card", card);
+        if (v.HasErrors)
+        {
+            return Problems.Invalid(v.Errors);
+        }
+
+        var found = e164 is not null ? await store.FindByPhoneAsync(e164, ct) : await store.FindByCardAsync(cardNumber!, ct) is { } m ? [m] : [];
+        return found.Count switch
+        {
+            0 => TypedResults.Problem(
+                e164 is not null ? "No member has this phone number." : "No member has this card.", statusCode: 404, title: "Member not found", type: Problems.MemberNotFound),
+            1 => TypedResults.Ok(MemberResponse.From(found[0], program, time.GetUtcNow())),
+            _ => SharedPhone(found),
+        };
+    }
+
+    private static ProblemHttpResult SharedPhone(IReadOnlyList<StoredMember> members) => TypedResults.Problem(
+        $"{members.Count} members have this phone number; find the member by card or by id.",
+        statusCode: 409,
+        title: "Phone number shared",
+        type: Problems.TypeOf("phone-shared"),
+        extensions: new Dictionary<string, object?> { ["memberIds"] = members.Select(m => m.Id.Value).ToArray() });
 
     private static async Task<Results<Ok<LedgerPage>, ProblemHttpResult>> GetLedger(
         string memberId, string? limit, string? continuation, MemberStore store, CancellationToken ct)

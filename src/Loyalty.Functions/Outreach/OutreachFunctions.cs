@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Loyalty.Functions.Outreach;
 
 /// <summary>The outreach functions as the Functions host (or the standalone runner) invokes them: the three nightly
-/// planners (timers), <c>SendOutreach</c> (queue <c>outreach</c>) and <c>SmsInbound</c> (Event Grid).</summary>
+/// planners (timers), <c>SendOutreach</c> (queue <c>outreach</c>), <c>SmsInbound</c> (Event Grid) and
+/// <c>ReconcileOutreach</c> (timer: messages left in sending).</summary>
 public static partial class OutreachFunctions
 {
     public const string BirthdayGreetings = "BirthdayGreetings";
@@ -16,6 +17,7 @@ public static partial class OutreachFunctions
     public const string WinBack = "WinBack";
     public const string SendOutreach = "SendOutreach";
     public const string SmsInbound = "SmsInbound";
+    public const string ReconcileOutreach = "ReconcileOutreach";
 
     /// <summary>The trigger bindings' names in the function.json files.</summary>
     public const string MessageBinding = "message";
@@ -29,6 +31,7 @@ public static partial class OutreachFunctions
         services.AddSingleton<OutreachPlanner>();
         services.AddSingleton<OutreachSender>();
         services.AddSingleton<SmsInboundHandler>();
+        services.AddSingleton<OutreachReconciler>();
         return services;
     }
 
@@ -39,6 +42,7 @@ public static partial class OutreachFunctions
         app.MapInvocation<OutreachPlanner>(WinBack, (_, planner, _, ct) => PlanAsync(planner.WinBackAsync, ct));
         app.MapInvocation<OutreachSender>(SendOutreach, SendAsync);
         app.MapInvocation<SmsInboundHandler>(SmsInbound, InboundAsync);
+        app.MapInvocation<OutreachReconciler>(ReconcileOutreach, async (_, reconciler, _, ct) => InvocationResult.Completed((await reconciler.ReconcileAsync(ct)).ToString()));
         return app;
     }
 

@@ -142,9 +142,16 @@ public sealed partial class OutreachPlanner(
         run.Look();
         var member = await store.GetAsync(hint.Member, ct);
         var lot = member?.Account.Lots.FirstOrDefault(l => l.ExpiresOn == day && l.Remaining > Points.Zero);
-        if (member is null || lot is null)
+        if (member is null || (lot is null && !member.Account.VouchersAt(now).Any(v => v.Status == VoucherStatus.Active && v.ExpiresOn == day)))
         {
             await DropAsync(hint, now, run, ct);
+            return;
+        }
+
+        if (lot is null)
+        {
+            // Only vouchers expire that day: the nightly expiry needs the hint; the warning is about points.
+            await indexes.MarkAsync(hint, mark, ct);
             return;
         }
 

@@ -86,6 +86,7 @@ public sealed partial class OutreachSender(
                         continue;
                     }
 
+                    await outbox.ForgetSendingAsync(key, ct);
                     metrics.OutreachUnconfirmed(campaign);
                     return new SendOutcome(SendOutcomeKind.Unconfirmed, giveUp.Reason);
                 case SendDecision.Skip skip:
@@ -98,7 +99,9 @@ public sealed partial class OutreachSender(
                     LogSkipped(logger, campaign, key.Period, key.Member.Value, skip.Reason);
                     return new SendOutcome(SendOutcomeKind.Skipped, skip.Reason);
                 case SendDecision.Defer defer:
-                    if (await outbox.UpdateAsync(row.MoveTo(row.Status, defer.Why) with { PlannedFor = defer.Until, Enqueued = true }, ct) is null)
+                    // A message in sending that waits for a window is not left behind: the reconciliation looks at it after then.
+                    var deferred = row.MoveTo(row.Status, defer.Why) with { PlannedFor = defer.Until, Enqueued = true };
+                    if (await outbox.UpdateAsync(row.Status == MessageStatus.Sending ? deferred with { LastAttemptAt = defer.Until } : deferred, ct) is null)
                     {
                         continue;
                     }
@@ -117,6 +120,11 @@ public sealed partial class OutreachSender(
                         RepeatabilityFirstSent = repeatability.FirstSent,
                         Points = begin.Points,
                         ExpiringPoints = begin.ExpiringPoints,
+                        ExpiringVouchers = begin.ExpiringVouchers,
+
+                        // The call is counted before it is made: the transaction commits before ACS is called.
+                        Calls = checked(row.Calls + 1),
+                        LastAttemptAt = now,
                     };
                     if (await outbox.BeginSendAsync(sending, begin.LocalDay, now, ct) is not { } begun)
                     {
@@ -126,7 +134,12 @@ public sealed partial class OutreachSender(
 
                     return await DeliverAsync(begun, state.Member!, now, ct);
                 case SendDecision.Resend when NotConfigured() is null:
-                    return await DeliverAsync(row, state.Member!, now, ct);
+                    if (await outbox.BeginCallAsync(row, now, ct) is not { } calling)
+                    {
+                        continue;
+                    }
+
+                    return await DeliverAsync(calling, state.Member!, now, ct);
                 default:
                     return new SendOutcome(SendOutcomeKind.NotConfigured, NotConfigured()!);
             }
@@ -147,7 +160,12 @@ public sealed partial class OutreachSender(
         };
         if (key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(key.Period, out var day))
         {
-            values = values with { ExpiringPoints = new Points(row.ExpiringPoints ?? Sending.ExpiringOn(member.Account, day) ?? 0), ExpiryDate = day };
+            values = values with
+            {
+                ExpiringPoints = new Points(row.ExpiringPoints ?? Sending.ExpiringOn(member.Account, day) ?? 0),
+                ExpiringVouchers = row.ExpiringVouchers ?? Sending.VouchersExpiringBy(member.Account, day, now),
+                ExpiryDate = day,
+            };
         }
 
         var rendered = Rules.Render(key.Campaign, member.Profile.Locale, values);
@@ -163,26 +181,27 @@ public sealed partial class OutreachSender(
         switch (result)
         {
             case SmsSendResult.Accepted accepted:
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, accepted.MessageId, now, null, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, row.Refused, accepted.MessageId, now, null, now, ct);
                 metrics.OutreachSent(campaign);
                 return new SendOutcome(SendOutcomeKind.Sent, $"sent as {accepted.MessageId} ({rendered.Locale}, {rendered.Segments.Segments} segments)");
             case SmsSendResult.DryRun dry:
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, dry.MessageId, now, "dry-run", ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, row.Refused, dry.MessageId, now, "dry-run", now, ct);
                 metrics.OutreachSent(campaign);
                 return new SendOutcome(SendOutcomeKind.Sent, $"dry run: rendered ({rendered.Locale}, {rendered.Segments.Segments} segments), not sent");
             case SmsSendResult.Rejected rejected:
                 var refusal = Shorten($"rejected by ACS ({rejected.StatusCode}): {SmsRedaction.Redact(rejected.Error) ?? "no reason given"}");
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Failed, attempts, null, null, refusal, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Failed, attempts, row.Refused, null, null, refusal, now, ct);
                 metrics.OutreachFailed(campaign);
                 return new SendOutcome(SendOutcomeKind.Failed, refusal);
             case SmsSendResult.Unconfirmed unconfirmed:
                 var unknown = Shorten($"unconfirmed: {SmsRedaction.Redact(unconfirmed.Error) ?? "ACS no longer knows the repeatability id"}");
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Unconfirmed, attempts, null, null, unknown, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Unconfirmed, attempts, row.Refused, null, null, unknown, now, ct);
                 metrics.OutreachUnconfirmed(campaign);
                 return new SendOutcome(SendOutcomeKind.Unconfirmed, unknown);
             case SmsSendResult.Failed failed:
                 var transient = Shorten($"not sent yet ({failed.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no answer"}): {SmsRedaction.Redact(failed.Reason)}");
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Sending, attempts, null, null, transient, ct);
+                var refused = failed.Refused ? checked(row.Refused + 1) : row.Refused;
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Sending, attempts, refused, null, null, transient, now, ct);
                 return new SendOutcome(SendOutcomeKind.RetryLater, transient);
             default:
                 throw new InvalidOperationException($"Unknown SMS result {result.GetType().Name}.");

@@ -31,9 +31,9 @@ public sealed record MemberExport(
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows,
     IReadOnlyDictionary<string, object?> Sections)
 {
-    public static MemberExport From(MemberPartition partition, TierRules tiers, IReadOnlyDictionary<string, object?> sections, DateTimeOffset now) => new(
+    public static MemberExport From(MemberPartition partition, ProgramDefinition program, IReadOnlyDictionary<string, object?> sections, DateTimeOffset now) => new(
         now,
-        MemberResponse.From(partition.Member, tiers),
+        MemberResponse.From(partition.Member, program, now),
         AccountExport.From(partition.Member.Account),
         [.. partition.Ledger.Select(LedgerEntryResponse.From)],
         [.. partition.Operations
@@ -62,7 +62,9 @@ public sealed record AccountExport(
     IReadOnlyList<LotRecord> Lots,
     IReadOnlyDictionary<string, MonthExport> Months,
     IReadOnlyList<Grant> Grants,
-    IReadOnlyList<Voucher> Vouchers)
+    IReadOnlyList<Voucher> Vouchers,
+    IReadOnlyList<Hold> Holds,
+    IReadOnlyList<PendingPoints> Pending)
 {
     public static AccountExport From(Account a) => new(
         a.EnrolledAt,
@@ -77,7 +79,9 @@ public sealed record AccountExport(
         [.. a.Lots.Select(l => new LotRecord(l.ExpiresOn, l.Remaining.Value))],
         a.Months.ToDictionary(m => m.Key.ToString(), m => new MonthExport(m.Value.Spend, m.Value.Points)),
         a.Grants,
-        a.Vouchers);
+        a.Vouchers,
+        a.Holds,
+        a.Pending);
 }
 
 /// <param name="Spend">Base points of purchases in the month (amount × points per unit).</param>

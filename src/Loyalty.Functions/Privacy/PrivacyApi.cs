@@ -48,7 +48,7 @@ public static partial class PrivacyApi
 
         // Audited before anything is handed out: if the audit cannot be written, nothing is exported.
         var now = await services.AuditAsync(request, "export", "exported", ct);
-        return TypedResults.Ok(MemberExport.From(partition, services.Program.Tiers, sections, now));
+        return TypedResults.Ok(MemberExport.From(partition, services.Program, sections, now));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Erase(string memberId, [AsParameters] PrivacyServices services, CancellationToken ct)

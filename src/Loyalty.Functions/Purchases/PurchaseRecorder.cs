@@ -1,5 +1,6 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
@@ -12,6 +13,29 @@ namespace Loyalty.Functions.Purchases;
 public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time, LoyaltyMetrics metrics)
 {
     public Purchase? Validate(PurchaseRequest request, Validator v) => request.ToPurchase(v, program, time.GetUtcNow());
+
+    /// <summary>What recording <paramref name="purchase"/> would give the member as stored now, decided by the same rule
+    /// and written nowhere: no voucher code is drawn, no id is claimed.</summary>
+    public QuoteResult Quote(StoredMember member, Purchase purchase, bool withId)
+    {
+        var now = time.GetUtcNow();
+        var outcome = new RecordPurchase(purchase).Decide(member, null, new OperationContext(program, now, () => ""));
+        var result = outcome.Result!;
+        var bonuses = outcome.Posting!.Entries.Where(e => e.Kind == LedgerKind.Bonus && e.Points != Points.Zero).Select(e => new QuotedBonus(e.Note ?? "", e.Points.Value));
+        var earned = outcome.Posting.Entries.Where(e => e.Kind == LedgerKind.Earn).Sum(e => e.Points.Value);
+        return new QuoteResult(
+            withId ? result.PurchaseId : null,
+            result.MemberId,
+            result.PointsEarned,
+            earned,
+            [.. bonuses],
+            result.Balance,
+            outcome.Posting.Account.AvailableAt(now).Value,
+            result.Tier,
+            [.. result.Vouchers.Select(v => new QuotedVoucher(v.RewardId, v.Rule))],
+            result.PointsPending,
+            result.AvailableAt);
+    }
 
     public async Task<OperationResult<PurchaseResult>> RecordAsync(Purchase purchase, CancellationToken ct)
     {
@@ -39,3 +63,28 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
         return result;
     }
 }
+
+/// <summary>What recording a purchase would give now, in the purchase result's shape, with each bonus and its rule.</summary>
+/// <param name="PurchaseId">The id, when the quote was asked with one.</param>
+/// <param name="PointsEarned">Earned and bonus points together, as the purchase would answer.</param>
+/// <param name="BasePoints">The points of the earn entry (rate and tier multiplier, per line).</param>
+/// <param name="Bonuses">Each bonus entry the purchase would make, with the rule that gives it.</param>
+/// <param name="Balance">The balance after it.</param>
+/// <param name="Available">The available points after it (points inside the return window are pending).</param>
+/// <param name="Vouchers">Vouchers a spend threshold would issue (their codes are drawn when the purchase is recorded).</param>
+public sealed record QuoteResult(
+    string? PurchaseId,
+    string MemberId,
+    long PointsEarned,
+    long BasePoints,
+    IReadOnlyList<QuotedBonus> Bonuses,
+    long Balance,
+    long Available,
+    string? Tier,
+    IReadOnlyList<QuotedVoucher> Vouchers,
+    long PointsPending,
+    DateTimeOffset? AvailableAt);
+
+public sealed record QuotedBonus(string Rule, long Points);
+
+public sealed record QuotedVoucher(string RewardId, string Rule);

@@ -25,7 +25,7 @@ namespace Loyalty.Functions.Rewards;
 /// <para>Points are never spent twice: the redemption id is the key of the operation row in the member's partition, so a
 /// second commit of the same redemption conflicts and replays the first.</para></summary>
 public sealed partial class RedemptionRecorder(
-    MemberStore store, RewardStock stock, ProgramDefinition program, ILogger<RedemptionRecorder> logger)
+    MemberStore store, RewardStock stock, ProgramDefinition program, TimeProvider time, ILogger<RedemptionRecorder> logger)
 {
     // Its own turns: the member transaction inside one takes the store's.
     private readonly KeyedTurns turns = new();
@@ -44,7 +44,7 @@ public sealed partial class RedemptionRecorder(
             Redeem.KindOf(r),
             r.MinTier,
             r.Stock is { } units ? Math.Max(0, units - taken[i]) : null,
-            member is null ? null : !member.IsErased && Redeem.Refusal(program, member.Account, r) is null))];
+            member is null ? null : !member.IsErased && Redeem.Refusal(program, member.Account, r, time.GetUtcNow()) is null))];
     }
 
     public async Task<OperationResult<RedemptionResult>> RedeemAsync(MemberId memberId, OperationId redemptionId, Reward reward, CancellationToken ct)
@@ -69,7 +69,7 @@ public sealed partial class RedemptionRecorder(
                     return new(OperationStatus.MemberNotFound);
                 }
 
-                if ((member.IsErased ? new MemberErased() : Redeem.Refusal(program, member.Account, reward)) is { } refusal)
+                if ((member.IsErased ? new MemberErased() : Redeem.Refusal(program, member.Account, reward, time.GetUtcNow())) is { } refusal)
                 {
                     return new(OperationStatus.Refused, Refusal: refusal, Member: member);
                 }

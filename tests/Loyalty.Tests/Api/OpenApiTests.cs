@@ -26,4 +26,24 @@ public sealed class OpenApiTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.True(schemas.TryGetProperty("PurchaseRequest", out _));
         Assert.True(schemas.TryGetProperty("PurchaseResult", out _));
     }
+
+    [Theory]
+    [InlineData("/api/members", "get")]
+    [InlineData("/api/purchases/quote", "post")]
+    [InlineData("/api/vouchers/{code}", "get")]
+    [InlineData("/api/vouchers/{code}/uses", "post")]
+    [InlineData("/api/members/{memberId}/vouchers", "get")]
+    [InlineData("/api/members/{memberId}/holds", "post")]
+    [InlineData("/api/members/{memberId}/holds/{holdId}", "get")]
+    [InlineData("/api/members/{memberId}/holds/{holdId}/capture", "post")]
+    [InlineData("/api/members/{memberId}/holds/{holdId}/release", "post")]
+    public async Task OpenApiDocument_DescribesTheTill(string path, string method)
+    {
+        using var response = await fixture.Client.GetAsync("/api/openapi.json");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.True(doc.RootElement.GetProperty("paths").TryGetProperty(path, out var item), path);
+        Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path}");
+        Assert.True(operation.GetProperty("responses").EnumerateObject().Any(r => r.Name.StartsWith('2')), $"{method} {path} has a success response");
+    }
 }

@@ -5,28 +5,38 @@ using Loyalty.Tests.Standalone;
 
 namespace Loyalty.Tests.Cli;
 
-/// <summary>Runs the README's Operations example (the <c>```bash operations-example</c> block): every <c>loyalty …</c>
+/// <summary>Runs the README's Operations examples (the <c>```bash operations-example</c> blocks): every <c>loyalty …</c>
 /// line through the real command line, on an Azurite of its own (the example uses the real queue names) and a fake
-/// Service Bus namespace, and checks that the <c>#</c> lines under it appear in its output, in order.</summary>
+/// Service Bus namespace, and checks that the <c>#</c> lines under it appear in its output, in order. Files the example
+/// writes with <c>cat &gt; FILE &lt;&lt;'EOF'</c> go to a folder of the test's, where the commands find them.</summary>
 public sealed partial class ReadmeOperationsTests(PrivateAzurite azurite) : IClassFixture<PrivateAzurite>
 {
     [Fact]
     public async Task ReadmeOperationsExample_RunsAsShown()
     {
         var steps = Parse(File.ReadAllText(Path.Combine(RepoRoot.Path, "README.md")));
-        Assert.Contains(steps, s => s.Args[0] == "queues");
-        Assert.Contains(steps, s => s.Args[0] == "servicebus");
-        Assert.Contains(steps, s => s.Args[0] == "purchases");
+        Assert.Contains(steps, s => s.Args is ["queues", ..]);
+        Assert.Contains(steps, s => s.Args is ["servicebus", ..]);
+        Assert.Contains(steps, s => s.Args is ["purchases", ..]);
+        Assert.Contains(steps, s => s.Args is ["import", ..]);
         var bus = new FakeServiceBus();
+        var folder = Directory.CreateTempSubdirectory("readme-").FullName;
 
         foreach (var step in steps)
         {
+            if (step.File is { } file)
+            {
+                await File.WriteAllLinesAsync(Path.Combine(folder, file), step.Expected);
+                continue;
+            }
+
             if (step.Args[0] == "servicebus")
             {
                 FailEveryDelivery(bus);
             }
 
-            var run = await Cli.RunAsync(azurite, bus.Client, [.. step.Args]);
+            var args = step.Args.Select(a => FileName().IsMatch(a) ? Path.Combine(folder, a) : a);
+            var run = await Cli.RunAsync(azurite.ConnectionString, bus.Client, [.. args]);
             Assert.True(run.Exit == 0, $"{step.Line}\n{run}");
             var output = run.Out.Split('\n').Select(Squeeze).ToList();
             var at = 0;
@@ -63,22 +73,38 @@ public sealed partial class ReadmeOperationsTests(PrivateAzurite azurite) : ICla
 
     private static string Squeeze(string line) => Spaces().Replace(line.Trim(), " ");
 
-    private sealed record Step(string Line, List<string> Args, List<string> Expected);
+    /// <param name="File">A file the example writes; <see cref="Expected"/> holds its lines.</param>
+    private sealed record Step(string Line, List<string> Args, List<string> Expected, string? File = null)
+    {
+        public bool Open { get; set; } = File is not null;
+    }
 
     private static List<Step> Parse(string readme)
     {
-        var block = Block().Match(readme);
-        Assert.True(block.Success, "README.md has a ```bash operations-example block");
+        var blocks = Block().Matches(readme);
+        Assert.True(blocks.Count > 0, "README.md has a ```bash operations-example block");
         var steps = new List<Step>();
-        foreach (var line in block.Groups[1].Value.Split('\n').Select(l => l.TrimEnd()))
+        foreach (var line in blocks.SelectMany(b => b.Groups[1].Value.Split('\n')))
         {
-            if (line.StartsWith("loyalty ", StringComparison.Ordinal))
+            if (steps is [.., { Open: true } writing])
             {
-                steps.Add(new Step(line, [.. Words(line["loyalty ".Length..])], []));
+                writing.Open = line != "EOF";
+                if (writing.Open)
+                {
+                    writing.Expected.Add(line);
+                }
+            }
+            else if (HereDocument().Match(line) is { Success: true } file)
+            {
+                steps.Add(new Step(line, [], [], file.Groups[1].Value));
+            }
+            else if (line.StartsWith("loyalty ", StringComparison.Ordinal))
+            {
+                steps.Add(new Step(line, [.. Words(line.TrimEnd()["loyalty ".Length..])], []));
             }
             else if (line.StartsWith("#   ", StringComparison.Ordinal))
             {
-                steps[^1].Expected.Add(line[4..]);
+                steps[^1].Expected.Add(line.TrimEnd()[4..]);
             }
         }
 
@@ -91,6 +117,13 @@ public sealed partial class ReadmeOperationsTests(PrivateAzurite azurite) : ICla
 
     [GeneratedRegex(@"```bash operations-example\n(.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex Block();
+
+    [GeneratedRegex(@"^cat > (\S+) <<'EOF'$")]
+    private static partial Regex HereDocument();
+
+    // A file the example names: written by the example, or by the command (a report).
+    [GeneratedRegex(@"^[\w.-]+\.(csv|jsonl|txt)$")]
+    private static partial Regex FileName();
 
     [GeneratedRegex(@"'([^']*)'|\S+")]
     private static partial Regex Word();

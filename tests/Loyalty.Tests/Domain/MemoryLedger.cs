@@ -26,7 +26,15 @@ internal sealed class MemoryLedger(ProgramDefinition program, DateTimeOffset now
 
     public IReadOnlyList<LedgerEntry> Ledger => ledger;
 
-    public string Code { get; set; } = "ABCD-EFGH-JKMN";
+    /// <summary>The next voucher code; later ones differ from it, as random codes do.</summary>
+    public string Code
+    {
+        get => code;
+        set => (code, issued) = (value, 0);
+    }
+
+    private string code = "ABCD-EFGH-JKMN";
+    private int issued;
 
     /// <summary>Decides the operation and, unless refused, commits it; a replay returns the first outcome's result.</summary>
     public Outcome<T> Run<T>(MemberOperation<T> operation)
@@ -38,7 +46,7 @@ internal sealed class MemoryLedger(ProgramDefinition program, DateTimeOffset now
         }
 
         var related = operation.RelatedKey is { } key ? operations[key].Record : null;
-        var outcome = operation.Decide(new Member(Id, Profile, Account), related, new OperationContext(Program, Now, () => Code));
+        var outcome = operation.Decide(new Member(Id, Profile, Account), related, new OperationContext(Program, Now, NextCode));
         if (outcome.Posting is { } posting)
         {
             Account = posting.Account;
@@ -69,7 +77,23 @@ internal sealed class MemoryLedger(ProgramDefinition program, DateTimeOffset now
     public Outcome<AdjustmentResult> Adjust(long points, string? id = null) =>
         Run(new AdjustPoints(OperationId.Parse(id ?? $"a{operations.Count + 1}"), Id, new Points(points), "customer service"));
 
+    public Outcome<HoldResult> Hold(string holdId, long points, int minutes = PlaceHold.DefaultMinutes) =>
+        Run(new PlaceHold(OperationId.Parse(holdId), Id, new Points(points), null, minutes));
+
+    public Outcome<HoldResult> Capture(string holdId, long? points = null, string order = "order-1") =>
+        Run(new CaptureHold(OperationId.Parse(holdId), Id, OperationId.Parse(order), points is { } p ? new Points(p) : null));
+
+    public Outcome<HoldResult> Release(string holdId) => Run(new ReleaseHold(OperationId.Parse(holdId), Id));
+
+    public Outcome<VoucherUseResult> Use(string code, string useId, string order = "order-1") =>
+        Run(new UseVoucher(OperationId.Parse(useId), Id, code, OperationId.Parse(order), null));
+
+    private string NextCode() => issued++ == 0 ? code : $"{code}-{issued}";
+
     /// <summary>Every invariant the domain states holds for this member.</summary>
-    public void AssertInvariants() =>
+    public void AssertInvariants()
+    {
         Assert.Empty(Invariants.Check(Program.Points, Account, ledger, operations.Select(o => (o.Key.ToString(), o.Value.Entries))));
+        Assert.Empty(Invariants.Check(Program.Points, Account, ledger, operations.Select(o => (o.Key.ToString(), o.Value.Entries)), Now));
+    }
 }

@@ -451,7 +451,7 @@ public sealed class RulesTests
         var ledger = Regular();
         ledger.Account = ledger.Account.Credit(new Points(100), today).Credit(new Points(200), today.AddMonths(3));
 
-        ledger.Redeem(Program.Rewards[0], "c1");
+        ledger.Redeem(Program.Rewards[0] with { Kind = RewardKind.Gift }, "c1");
         var expiry = ledger.Run(new ExpirePoints(MemoryLedger.Id, today, 1));
 
         Assert.IsType<NothingToDo>(expiry.Refusal);
@@ -502,10 +502,10 @@ public sealed class RulesTests
         var poor = new Account { EnrolledAt = Now }.Credit(new Points(100), null);
         var rich = new Account { EnrolledAt = Now }.Credit(new Points(1000), null);
 
-        Assert.Equal(new InsufficientPoints(100, 150), Redeem.Refusal(Program, poor, Program.Rewards[0]));
-        Assert.Null(Redeem.Refusal(Program, rich, Program.Rewards[0]));
-        Assert.Equal(new TierRequired("gold", "member"), Redeem.Refusal(Program, rich, Program.Rewards[1]));
-        Assert.Null(Redeem.Refusal(Program, rich with { Tier = "gold" }, Program.Rewards[1]));
+        Assert.Equal(new InsufficientPoints(100, 150), Redeem.Refusal(Program, poor, Program.Rewards[0], Now));
+        Assert.Null(Redeem.Refusal(Program, rich, Program.Rewards[0], Now));
+        Assert.Equal(new TierRequired("gold", "member"), Redeem.Refusal(Program, rich, Program.Rewards[1], Now));
+        Assert.Null(Redeem.Refusal(Program, rich with { Tier = "gold" }, Program.Rewards[1], Now));
     }
 
     [Fact]

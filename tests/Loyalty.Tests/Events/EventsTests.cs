@@ -114,6 +114,36 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
     }
 
     [Fact]
+    public async Task TheTill_PublishesHoldsCapturesReleasesAndVoucherUses()
+    {
+        var id = A.Id("m");
+        await Send(HttpMethod.Put, $"/api/members/{id}", "{}", HttpStatusCode.Created);
+        await Send(HttpMethod.Post, $"/api/members/{id}/adjustments", $$"""{"adjustmentId":"{{A.Id("a")}}","points":1000,"reason":"start"}""", HttpStatusCode.Created);
+        var (captured, released, redemption, order) = (A.Id("h"), A.Id("h"), A.Id("c"), A.Id("o"));
+        await Send(HttpMethod.Post, $"/api/members/{id}/holds", $$"""{"holdId":"{{captured}}","points":300}""", HttpStatusCode.Created);
+        await Send(HttpMethod.Post, $"/api/members/{id}/holds/{captured}/capture", $$"""{"orderId":"{{order}}","points":200}""", HttpStatusCode.OK);
+        await Send(HttpMethod.Post, $"/api/members/{id}/holds", $$"""{"holdId":"{{released}}","points":100}""", HttpStatusCode.Created);
+        await Send(HttpMethod.Post, $"/api/members/{id}/holds/{released}/release", null, HttpStatusCode.OK);
+        await Send(HttpMethod.Post, $"/api/members/{id}/redemptions", $$"""{"redemptionId":"{{redemption}}","rewardId":"voucher-5"}""", HttpStatusCode.Created);
+        var code = (await app.Service<MemberStore>().GetAsync(MemberId.Parse(id), default))!.Account.Vouchers.Single().Code;
+        await Send(HttpMethod.Post, $"/api/vouchers/{code}/uses", $$"""{"useId":"{{A.Id("u")}}","orderId":"{{order}}"}""", HttpStatusCode.Created);
+
+        var events = await PublishedAsync(id, 9);
+
+        Assert.Equal(
+            [
+                "loyalty.member.enrolled", "loyalty.points.adjusted", "loyalty.points.held", "loyalty.points.captured", "loyalty.points.held",
+                "loyalty.hold.released", "loyalty.reward.redeemed", "loyalty.voucher.issued", "loyalty.voucher.used",
+            ],
+            events.Select(e => e.Type));
+        var capture = events[3].Data;
+        Assert.Equal((captured, order, 200L, 100L, 800L), (capture.GetProperty("holdId").GetString(), capture.GetProperty("orderId").GetString(),
+            capture.GetProperty("points").GetInt64(), capture.GetProperty("releasedPoints").GetInt64(), capture.GetProperty("balance").GetInt64()));
+        Assert.Equal(redemption, events[7].Data.GetProperty("source").GetString());
+        Assert.Equal(code, events[8].Data.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Bonuses_Expiry_TierReview_AndSmsConsent_PublishTheirEvents()
     {
         var referrer = A.Id("m");
@@ -133,17 +163,18 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
         Assert.Equal("""[{"rule":"referral","points":500}]""", bonus.Data.GetProperty("bonuses").GetRawText());
         Assert.Equal(500, bonus.Data.GetProperty("points").GetInt64());
 
-        // A year and a month on, the purchase's points expire and the silver tier is reviewed away.
+        // A year and a month on, the purchase's points expire (and the voucher, valid 90 days, with them) and the silver
+        // tier is reviewed away.
         Clock.Advance(TimeSpan.FromDays(400));
         var jobs = app.Service<NightlyJobs>();
         Assert.Empty((await jobs.ExpirePointsAsync(default)).Failed);
         Assert.Empty((await jobs.ReviewTiersAsync(default)).Failed);
 
-        var events = await PublishedAsync(referred, 7);
+        var events = await PublishedAsync(referred, 8);
         Assert.Equal(
             [
                 "loyalty.member.enrolled", "loyalty.points.earned", "loyalty.tier.changed", "loyalty.voucher.issued", "loyalty.consent.changed",
-                "loyalty.points.expired", "loyalty.tier.changed",
+                "loyalty.points.expired", "loyalty.voucher.expired", "loyalty.tier.changed",
             ],
             events.Select(e => e.Type));
         Assert.Equal("sms", events[4].Data.GetProperty("channel").GetString());
@@ -152,8 +183,8 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
         Assert.Equal(1, expired.GetProperty("lots").GetInt32());
         Assert.Equal(1, expired.GetProperty("part").GetInt32());
         Assert.Equal(0, expired.GetProperty("balance").GetInt64());
-        Assert.Equal("tier-review", events[6].Data.GetProperty("reason").GetString());
-        Assert.Equal("member", events[6].Data.GetProperty("to").GetString());
+        Assert.Equal("tier-review", events[7].Data.GetProperty("reason").GetString());
+        Assert.Equal("member", events[7].Data.GetProperty("to").GetString());
     }
 
     [Fact]

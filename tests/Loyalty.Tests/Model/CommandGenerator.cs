@@ -10,7 +10,7 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
 {
     private static readonly string[] Zones = ["UTC", "America/Los_Angeles", "Asia/Shanghai", "Pacific/Kiritimati", "Europe/London"];
     private static readonly string[] Categories = ["pastry", "coffee", "merch"];
-    private static readonly (string Reward, int Weight)[] RewardWeights = [("coffee", 5), ("tote", 2), ("tasting", 2), ("voucher-10", 1)];
+    private static readonly (string Reward, int Weight)[] RewardWeights = [("coffee", 5), ("tote", 2), ("tasting", 2), ("voucher-10", 3)];
 
     private readonly Queue<Command> pending = new();
     private readonly List<Request> history = [];
@@ -42,17 +42,21 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         {
             < 7 => NewMember(),
             < 10 => ProfileUpdate(Pick(active)),
-            < 37 => Purchase(SomeMember(active)),
-            < 47 => Return(SomeMember(active)),
-            < 56 => Redemption(SomeMember(active)),
-            < 61 => Cancellation(SomeMember(active)),
-            < 67 => Adjustment(SomeMember(active)),
-            < 75 => Clock(),
-            < 82 => Nightly(),
-            < 84 => Erasure(active),
-            < 86 when Returnable() is { Count: > 0 } returnable => SpendThenReturn(Pick(returnable)),
-            < 87 when Has(ModelSpec.Expiry) && !backfilled => Backfill(Pick(active)),
-            < 94 when history.Count > 0 => Again(Pick(history)),
+            < 33 => Purchase(SomeMember(active)),
+            < 42 => Return(SomeMember(active)),
+            < 50 => Redemption(SomeMember(active)),
+            < 54 => Cancellation(SomeMember(active)),
+            < 59 => Adjustment(SomeMember(active)),
+            < 64 => Hold(SomeMember(active)),
+            < 68 => Capture(HoldingMember(active)),
+            < 70 => Release(HoldingMember(active)),
+            < 73 => Use(),
+            < 79 => Clock(),
+            < 85 => Nightly(),
+            < 87 => Erasure(active),
+            < 89 when Returnable() is { Count: > 0 } returnable => SpendThenReturn(Pick(returnable)),
+            < 90 when Has(ModelSpec.Expiry) && !backfilled => Backfill(Pick(active)),
+            < 95 when history.Count > 0 => Again(Pick(history)),
             < 100 when history.Count > 0 => Reused(Reusable(), active),
             _ => Purchase(Pick(active)),
         };
@@ -197,6 +201,65 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         return new Adjust(m.Id, Id('a', 3), written, Chance(50) ? "Goodwill" : "Correction");
     }
 
+    /// <summary>A hold for a basket: points (mostly within what is available), or a price in money (the program pays only
+    /// USD in points: EUR is 400).</summary>
+    private PlaceHold Hold(ModelMember m)
+    {
+        var minutes = random.Next(10) < 7 ? random.Next(1, 60) : 30;
+        var available = (int)Math.Clamp(m.Available(model.Now), 1, 100_000);
+        var hold = random.Next(10) switch
+        {
+            < 7 => new PlaceHold(m.Id, Id('h', 3), Chance(75) ? random.Next(1, available + 1) : random.Next(1, 2_000), null, null, minutes),
+            < 9 => new PlaceHold(m.Id, Id('h', 3), null, Cents(1, 300), "USD", minutes),
+            _ => new PlaceHold(m.Id, Id('h', 3), null, Cents(1, 300), "EUR", minutes),
+        };
+
+        // The till's next step, as it usually comes: the order completes (a capture, sometimes partial) or the basket is
+        // abandoned; sometimes both race from two tills.
+        switch (random.Next(4))
+        {
+            case 0 or 1:
+                if (Chance(25))
+                {
+                    // The customer walked away and came back after the hold expired.
+                    pending.Enqueue(new AdvanceClock(TimeSpan.FromMinutes(minutes) + TimeSpan.FromSeconds(random.Next(0, 120))));
+                }
+
+                pending.Enqueue(new CaptureHold(m.Id, hold.HoldId, Id('o', 3), Chance(30) ? random.Next(1, 100) : null));
+                break;
+            case 2:
+                pending.Enqueue(new ReleaseHold(m.Id, hold.HoldId));
+                break;
+        }
+
+        return hold;
+    }
+
+    /// <summary>Mostly a member with a hold that may still be captured or released.</summary>
+    private ModelMember HoldingMember(List<ModelMember> active) =>
+        active.Where(m => m.Holds.Values.Any(h => h.Status == ModelHold.Active)).ToList() is { Count: > 0 } holding && Chance(85) ? Pick(holding) : SomeMember(active);
+
+    private string SomeHold(ModelMember m) => m.Holds.Count == 0 || Chance(5) ? "h-unknown"
+        : Pick(m.Holds.Where(h => h.Value.Status == ModelHold.Active || Chance(20)).Select(h => h.Key).DefaultIfEmpty(m.Holds.Keys.First()).ToList());
+
+    /// <summary>A capture of all the hold, or of part of it (sometimes more than it holds).</summary>
+    private CaptureHold Capture(ModelMember m)
+    {
+        var hold = SomeHold(m);
+        long? points = Chance(50) || !m.Holds.TryGetValue(hold, out var held) ? null : random.Next(1, (int)held.Points + (Chance(20) ? 50 : 1));
+        return new CaptureHold(m.Id, hold, Id('o', 3), points);
+    }
+
+    private ReleaseHold Release(ModelMember m) => new(m.Id, SomeHold(m));
+
+    /// <summary>A voucher the answers told the code of, or one nobody has.</summary>
+    private UseVoucher Use()
+    {
+        var known = model.KnownVouchers.ToList();
+        var code = known.Count == 0 || Chance(5) ? "ZZZZ-ZZZZ-ZZZZ" : Pick(known).Code!;
+        return new UseVoucher(code, Id('u', 3), Id('o', 3));
+    }
+
     private List<PurchaseRecord> Returnable() => [.. model.Purchases.Where(p => p.Returnable > 0 && !model.Member(p.MemberId)!.Erased)];
 
     /// <summary>The way to points from nothing: spend the points, return the purchase that gave them, then
@@ -292,6 +355,9 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
             RecordReturn r => r with { Amount = Has(ModelSpec.ReturnContent) && Chance(70) ? r.Amount * 10 : r.Amount + 0.01m, MemberId = other ?? r.MemberId },
             Redeem r => r with { RewardId = r.RewardId == "coffee" ? "voucher-10" : "coffee", MemberId = other ?? r.MemberId },
             Adjust a => a with { PointsJson = a.PointsJson == "7" ? "8" : "7", MemberId = other ?? a.MemberId },
+            PlaceHold h => h with { Points = (h.Points ?? 1) + 1, Amount = null, Currency = null, MemberId = other ?? h.MemberId },
+            CaptureHold c => c with { OrderId = c.OrderId + "x" },
+            UseVoucher u => u with { OrderId = u.OrderId + "x", Code = model.KnownVouchers.Select(v => v.Code!).FirstOrDefault(c => c != u.Code) ?? u.Code },
             _ => Again(request),
         };
     }

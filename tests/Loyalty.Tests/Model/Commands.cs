@@ -143,6 +143,64 @@ public sealed record Erase(string MemberId) : Request
     public override string? Body => null;
 }
 
+/// <summary><c>POST /api/members/{id}/holds</c> with points, or an amount and currency the program prices in points.</summary>
+public sealed record PlaceHold(string MemberId, string HoldId, long? Points, decimal? Amount, string? Currency, int Minutes) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/members/{MemberId}/holds";
+
+    public override string? Body
+    {
+        get
+        {
+            var body = new JsonObject { ["holdId"] = HoldId, ["expiresInMinutes"] = Minutes };
+            if (Points is { } points)
+            {
+                body["points"] = points;
+            }
+            else
+            {
+                (body["amount"], body["currency"]) = (Amount, Currency);
+            }
+
+            return body.ToJsonString();
+        }
+    }
+}
+
+/// <summary><c>POST /api/members/{id}/holds/{holdId}/capture</c>; null points captures all the hold.</summary>
+public sealed record CaptureHold(string MemberId, string HoldId, string OrderId, long? Points) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/members/{MemberId}/holds/{HoldId}/capture";
+
+    public override string? Body => Points is { } points
+        ? new JsonObject { ["orderId"] = OrderId, ["points"] = points }.ToJsonString()
+        : new JsonObject { ["orderId"] = OrderId }.ToJsonString();
+}
+
+/// <summary><c>POST /api/members/{id}/holds/{holdId}/release</c>.</summary>
+public sealed record ReleaseHold(string MemberId, string HoldId) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/members/{MemberId}/holds/{HoldId}/release";
+
+    public override string? Body => null;
+}
+
+/// <summary><c>POST /api/vouchers/{code}/uses</c>: the code as the till read it (the model learns codes from answers).</summary>
+public sealed record UseVoucher(string Code, string UseId, string OrderId) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => $"/api/vouchers/{Code}/uses";
+
+    public override string? Body => new JsonObject { ["useId"] = UseId, ["orderId"] = OrderId }.ToJsonString();
+}
+
 /// <summary>A nightly job (<c>ExpirePoints</c>, <c>ReviewTiers</c>) invoked as the host invokes a timer function.</summary>
 public sealed record RunJob(string Name) : Request
 {

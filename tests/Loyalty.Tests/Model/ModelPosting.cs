@@ -66,10 +66,11 @@ public sealed class ModelPosting(ModelMember member, ModelProgram program, Model
     }
 
     /// <summary>Takes back points a return (or a voided grant) is due: all of them with negative balances, else at
-    /// most the balance, the rest owed (new; today's code forgets it). Returns (taken, owed).</summary>
-    public (long Taken, long Owed) TakeBack(long due, string? reference, string? note)
+    /// most the balance less the <paramref name="held"/> points, the rest owed (new; today's code forgets it). Returns
+    /// (taken, owed).</summary>
+    public (long Taken, long Owed) TakeBack(long due, string? reference, string? note, long held = 0)
     {
-        var taken = program.AllowNegativeBalance ? due : Math.Min(due, Math.Max(0, Member.Balance));
+        var taken = program.AllowNegativeBalance ? due : Math.Min(due, Math.Max(0, Member.Balance - held));
         Debit(taken);
         Entries.Add(new ModelEntry("reverse", -taken, reference, note));
         var owed = program.AllowNegativeBalance || !spec.Has(ModelSpec.Owed) ? 0 : due - taken;

@@ -20,7 +20,9 @@ public sealed record ModelProgram(
     IReadOnlyList<ModelThreshold> Thresholds,
     long ReferralBonus,
     IReadOnlyList<ModelReward> Rewards,
-    bool ReverseBonuses)
+    bool ReverseBonuses,
+    int PendingDays,
+    IReadOnlyDictionary<string, decimal> PointsToPay)
 {
     public static ModelProgram Load(string fileName)
     {
@@ -51,8 +53,11 @@ public sealed record ModelProgram(
                 s!["id"]!.GetValue<string>(), s["spend"]!.GetValue<decimal>(), s["withinMonths"]!.GetValue<int>(), s["points"]?.GetValue<long>(), s["rewardId"]?.GetValue<string>()))],
             bonuses["referral"]!["points"]!.GetValue<long>(),
             [.. root["rewards"]!.AsArray().Select(r => new ModelReward(
-                r!["id"]!.GetValue<string>(), r["pointsCost"]!.GetValue<long>(), r["minTier"]?.GetValue<string>(), r["stock"]?.GetValue<int>()))],
-            root["returns"]!["reverseBonuses"]!.GetValue<bool>());
+                r!["id"]!.GetValue<string>(), r["pointsCost"]!.GetValue<long>(), r["minTier"]?.GetValue<string>(), r["stock"]?.GetValue<int>(),
+                r["kind"]?.GetValue<string>() == "voucher", r["validDays"]?.GetValue<int>() ?? 90))],
+            root["returns"]!["reverseBonuses"]!.GetValue<bool>(),
+            root["points"]!["pendingDays"]?.GetValue<int>() ?? 0,
+            root["currencies"]!.AsObject().Where(c => c.Value!["pointsToPay"] is not null).ToDictionary(c => c.Key, c => c.Value!["pointsToPay"]!.GetValue<decimal>()));
     }
 
     public ModelReward Reward(string id) => Rewards.Single(r => r.Id == id);
@@ -73,4 +78,5 @@ public sealed record ModelPromotion(string Id, DateOnly From, DateOnly To, decim
 
 public sealed record ModelThreshold(string Id, decimal Spend, int WithinMonths, long? Points, string? RewardId);
 
-public sealed record ModelReward(string Id, long Cost, string? MinTier, int? Stock);
+/// <param name="IsVoucher">A reward of kind voucher: its redemption gives a code valid <paramref name="ValidDays"/> days.</param>
+public sealed record ModelReward(string Id, long Cost, string? MinTier, int? Stock, bool IsVoucher = false, int ValidDays = 90);

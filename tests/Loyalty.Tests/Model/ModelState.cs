@@ -191,7 +191,26 @@ public sealed class ModelMember(string id, string timeZone)
 
     public List<ModelOperation> Operations { get; } = [];
 
+    /// <summary>Every hold placed, by id, whatever became of it.</summary>
+    public Dictionary<string, ModelHold> Holds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Points of purchases inside the return window.</summary>
+    public List<ModelPending> Pending { get; } = [];
+
+    /// <summary>Vouchers of redemptions of voucher rewards, by redemption id (the code is learnt from the answer).</summary>
+    public Dictionary<string, ModelVoucher> Vouchers { get; } = new(StringComparer.Ordinal);
+
     public long Balance => Lots.Values.Sum() - Debt;
+
+    /// <summary>(README, At the till) Held points: the holds neither captured, released nor expired, never more than a
+    /// positive balance.</summary>
+    public long Held(DateTimeOffset now) => Math.Min(Holds.Values.Where(h => h.Status == ModelHold.Active && h.ExpiresAt > now).Sum(h => h.Points), Math.Max(0, Balance));
+
+    /// <summary>Pending points: of purchases whose window has not ended, never more than the balance has besides held points.</summary>
+    public long PendingPoints(DateTimeOffset now) => Math.Min(Pending.Where(p => p.AvailableAt > now).Sum(p => p.Points), Math.Max(0, Balance - Held(now)));
+
+    /// <summary>available = balance − held − pending.</summary>
+    public long Available(DateTimeOffset now) => Balance - Held(now) - PendingPoints(now);
 
     public MonthActivity Month(DateTimeOffset t)
     {
@@ -213,4 +232,52 @@ public sealed class ModelMember(string id, string timeZone)
     }
 
     public static DateOnly MonthKey(DateOnly day) => new(day.Year, day.Month, 1);
+}
+
+/// <summary>A hold at a till: what it reserves until when, and what became of it.</summary>
+public sealed class ModelHold(long points, DateTimeOffset expiresAt)
+{
+    public const string Active = "held";
+
+    public long Points { get; } = points;
+
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    /// <summary>held, captured or released (expiry is read from the time).</summary>
+    public string Status { get; set; } = Active;
+
+    public string StatusAt(DateTimeOffset now) => Status == Active && now >= ExpiresAt ? "expired" : Status;
+}
+
+/// <summary>Points of one purchase that are pending until <see cref="AvailableAt"/>.</summary>
+public sealed class ModelPending(string purchaseId, long points, DateTimeOffset availableAt)
+{
+    public string PurchaseId { get; } = purchaseId;
+
+    public long Points { get; set; } = points;
+
+    public DateTimeOffset AvailableAt { get; } = availableAt;
+}
+
+/// <summary>A voucher of a redemption: its code once an answer told it, until when it can be used, and whether it was
+/// used or voided.</summary>
+public sealed class ModelVoucher(string memberId, string rewardId, DateOnly expiresOn)
+{
+    public string MemberId { get; } = memberId;
+
+    public string RewardId { get; } = rewardId;
+
+    public DateOnly ExpiresOn { get; } = expiresOn;
+
+    public string? Code { get; set; }
+
+    public bool Used { get; set; }
+
+    public bool Void { get; set; }
+
+    /// <summary>The nightly expiry wrote it down as expired: a return that voids its grant leaves it so.</summary>
+    public bool ExpiredByJob { get; set; }
+
+    /// <summary>active, used, expired or void at <paramref name="today"/> (UTC).</summary>
+    public string StatusOn(DateOnly today) => Used ? "used" : Void ? "void" : today >= ExpiresOn ? "expired" : "active";
 }

@@ -11,7 +11,7 @@ namespace Loyalty.Tests.Model;
 /// the specification hold, reading the tables where the API does not show what they say.</summary>
 public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, SequenceRunner runner, Random random)
 {
-    private static readonly string[] UniqueKinds = [Kinds.Purchase, Kinds.Return, Kinds.Redeem, Kinds.Cancel, Kinds.Adjust];
+    private static readonly string[] UniqueKinds = [Kinds.Purchase, Kinds.Return, Kinds.Redeem, Kinds.Cancel, Kinds.Adjust, Kinds.Hold, Kinds.VoucherUse];
 
     private readonly Dictionary<(string Kind, string Id), string> operationOwners = [];
     private readonly Dictionary<string, int> activeRedemptions = [];
@@ -69,9 +69,32 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         Invariant(lots.All(p => p > 0), m.Id, $"7: lots are never negative or empty ({string.Join(", ", lots)})");
         Invariant(debt == 0 || lots.Count == 0, m.Id, $"7: debt ({debt}) only when there are no lots ({lots.Count})");
         Invariant(owed >= 0 && (owed == 0 || !model.Program.AllowNegativeBalance), m.Id, $"7: owed ({owed}) >= 0, only with negative balances off");
+        var points = shown!["points"]!;
+        var (balance, available, held, pending) = (Long(points, "balance"), Long(points, "available"), Long(points, "held"), Long(points, "pending"));
+        Invariant(available == balance - held - pending, m.Id, $"till: available ({available}) = balance ({balance}) - held ({held}) - pending ({pending})");
+        Invariant(held >= 0 && pending >= 0 && held + pending <= Math.Max(0, balance), m.Id, $"till: held ({held}) and pending ({pending}) are parts of a positive balance ({balance})");
+        await VerifyVouchersAsync(m);
         if (m.Erased)
         {
             VerifyErased(m, export.ToJsonString());
+        }
+    }
+
+    private static long Long(JsonNode node, string name) => node[name]?.GetValue<long>() ?? 0;
+
+    /// <summary>Every voucher of the member whose code the answers told: found by its code, with the status the model
+    /// expects (used, void, expired by the clock, or active).</summary>
+    private async Task VerifyVouchersAsync(ModelMember m)
+    {
+        foreach (var voucher in m.Vouchers.Values.Where(v => v.Code is not null))
+        {
+            var (status, body) = await world.GetAsync($"/api/vouchers/{voucher.Code}", random.Next(2));
+            var shown = AnswerCheck.Parse(body);
+            var expected = voucher.StatusOn(model.Today);
+            if (status != 200 || shown?["status"]?.GetValue<string>() != expected || shown["memberId"]?.GetValue<string>() != m.Id)
+            {
+                Fail(m.Id, $"voucher {voucher.Code} ({voucher.RewardId}) answered {status} {body}; expected {expected} for {m.Id}");
+            }
         }
     }
 
@@ -83,6 +106,9 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
             F.Is("points.balance", m.Balance),
             F.Is("points.lifetime", m.Lifetime),
             F.New("points.owed", m.Owed),
+            F.New("points.available", m.Available(model.Now)),
+            F.New("points.held", m.Held(model.Now)),
+            F.New("points.pending", m.PendingPoints(model.Now)),
             F.Is("points.nextExpiry", next),
             F.Is("tier", model.TierId(m)),
             F.Is("firstName", m.FirstName),

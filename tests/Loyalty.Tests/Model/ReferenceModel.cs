@@ -13,12 +13,20 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private const string MemberNotFound = "/problems/member-not-found";
     private const string IdempotencyConflict = "/problems/idempotency-conflict";
     private const string MemberErased = "/problems/member-erased";
+    private const string InsufficientPoints = "/problems/insufficient-points";
+    private const string HoldNotActive = "/problems/hold-not-active";
+
+    /// <summary>Kinds whose ids the caller chooses and the program claims for the first member whose request with them
+    /// goes ahead (README, Ids): another member's request with a claimed id is 409 before anything else, and a refused
+    /// request claims nothing.</summary>
+    private static readonly HashSet<string> ClaimKinds = [Kinds.Purchase, Kinds.Return, Kinds.Redeem, Kinds.Adjust, Kinds.Hold, Kinds.VoucherUse];
 
     private readonly Dictionary<string, ModelMember> members = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Kind, string Id), OperationRecord> operations = [];
     private readonly Dictionary<string, PurchaseRecord> purchases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RedemptionRecord> redemptions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> taken = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Kind, string Id), string> claims = [];
 
     public ModelProgram Program { get; } = program;
 
@@ -56,6 +64,10 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         Cancel c => Cancel(c),
         Adjust a => Adjust(a),
         Erase e => Erase(e),
+        PlaceHold h => Hold(h),
+        CaptureHold c => Capture(c),
+        ReleaseHold r => Release(r),
+        UseVoucher u => Use(u),
         RunJob { Name: RunJob.ExpirePoints } => ExpirePoints(),
         RunJob { Name: RunJob.ReviewTiers } => ReviewTiers(),
         _ => throw new ArgumentException($"The model does not know {request}.", nameof(request)),
@@ -72,9 +84,23 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             if (member.Grants.LastOrDefault(g => g.PurchaseId == purchase.PurchaseId && g.Rule == rule) is { VoucherCode: null } grant)
             {
                 grant.VoucherCode = voucher["code"]?.GetValue<string>();
+                var reward = Program.Reward(Program.Thresholds.Single(t => t.Id == rule).RewardId!);
+                member.Vouchers[$"grant|{purchase.PurchaseId}|{rule}"] = new ModelVoucher(member.Id, reward.Id, grant.Day.AddDays(reward.ValidDays)) { Code = grant.VoucherCode };
             }
         }
     }
+
+    /// <summary>The code of a voucher reward's redemption, from its first answer.</summary>
+    public void Observe(Redeem redemption, JsonNode answer)
+    {
+        if (Member(redemption.MemberId)?.Vouchers.GetValueOrDefault(redemption.RedemptionId) is { Code: null } voucher)
+        {
+            voucher.Code = answer["voucherCode"]?.GetValue<string>();
+        }
+    }
+
+    /// <summary>Every voucher whose code the answers have told.</summary>
+    public IEnumerable<ModelVoucher> KnownVouchers => members.Values.SelectMany(m => m.Vouchers.Values).Where(v => v.Code is not null);
 
     private Expected Enrol(Enrol e)
     {
@@ -134,13 +160,22 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     /// refusals (<paramref name="refusals"/>) of the member as it is. The specification does not order refusals, so
     /// when several apply (an id reused for a reward the member cannot afford) any of them may answer: each writes
     /// nothing. Null when the operation goes ahead.</summary>
+    /// <param name="rulesFirst">The rules are decided before the claim is looked at (a limited reward's redemption, whose
+    /// stock is reserved first): a refusal answers even when another member holds the id.</param>
     private Expected? Precheck(
-        string memberId, string kind, string id, string content, out ModelMember member, Func<ModelMember, IEnumerable<Refusal>>? refusals = null)
+        string memberId, string kind, string id, string content, out ModelMember member, Func<ModelMember, IEnumerable<Refusal>>? refusals = null, bool rulesFirst = false)
     {
         member = Member(memberId)!;
         if (member is null)
         {
             return Expected.Problem(404, MemberNotFound);
+        }
+
+        var claimed = Spec.Has(ModelSpec.ProgramWideIds) && ClaimKinds.Contains(kind);
+        var heldByOther = claimed && claims.TryGetValue((kind, id), out var holder) && holder != memberId;
+        if (heldByOther && !rulesFirst)
+        {
+            return Expected.Problem(409, IdempotencyConflict);
         }
 
         var applying = new List<Refusal>();
@@ -160,7 +195,22 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         applying.AddRange(refusals?.Invoke(member) ?? []);
-        return applying.Count > 0 ? Expected.Refused([.. applying]) : null;
+        if (applying.Count > 0)
+        {
+            return Expected.Refused([.. applying]);
+        }
+
+        if (heldByOther)
+        {
+            return Expected.Problem(409, IdempotencyConflict);
+        }
+
+        if (claimed)
+        {
+            claims[(kind, id)] = memberId;
+        }
+
+        return null;
     }
 
     private Expected Record(string kind, string id, string memberId, string content, Expected answer)
@@ -183,6 +233,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             return early;
         }
 
+        var balanceBefore = m.Balance;
         var posting = new ModelPosting(m, Program, Spec, Kinds.Purchase, p.PurchaseId);
         var ppu = Program.PointsPerUnit[p.Currency];
         var lot = Program.LotDay(p.OccurredAt);
@@ -259,6 +310,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         posting.Commit();
+        var pending = Pend(m, p, m.Balance - balanceBefore);
         purchases[p.PurchaseId] = new PurchaseRecord(p, p.Amount * ppu, earn, Program.ReverseBonuses ? reversibleBonus : 0);
         if (first && m.ReferredBy is { } referrer)
         {
@@ -266,7 +318,28 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         return Record(Kinds.Purchase, p.PurchaseId, m.Id, content, Expected.Answer(
-            201, F.Is("pointsEarned", earned), F.Is("balance", m.Balance), F.Is("tier", TierId(m)), F.Is("vouchers", vouchers)));
+            201, F.Is("pointsEarned", earned), F.Is("balance", m.Balance), F.Is("tier", TierId(m)), F.Is("vouchers", vouchers), F.New("pointsPending", pending)));
+    }
+
+    /// <summary>(README, Pending points) What the purchase added to the balance is pending until the start of the day
+    /// pendingDays after the purchase, in the member's time zone, unless that has passed. Returns the points pending.</summary>
+    private long Pend(ModelMember m, RecordPurchase p, long added)
+    {
+        if (Program.PendingDays == 0 || added <= 0)
+        {
+            return 0;
+        }
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(m.TimeZone);
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(p.OccurredAt, zone).DateTime).AddDays(Program.PendingDays).ToDateTime(TimeOnly.MinValue);
+        var availableAt = new DateTimeOffset(day, zone.GetUtcOffset(day));
+        if (availableAt <= Now)
+        {
+            return 0;
+        }
+
+        m.Pending.Add(new ModelPending(p.PurchaseId, added, availableAt));
+        return added;
     }
 
     /// <summary>The promotions a purchase earns, with their bonus points.</summary>
@@ -338,7 +411,13 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         var posting = new ModelPosting(m, Program, Spec, Kinds.Return, r.ReturnId);
         var returnedTotal = purchase.Returned + r.Amount;
         var due = (long)Math.Floor(purchase.Reversible * returnedTotal / purchase.Amount) - purchase.ReversedSoFar;
-        var (reversed, owed) = posting.TakeBack(due, r.ReturnId, null);
+        var (reversed, owed) = posting.TakeBack(due, r.ReturnId, null, m.Held(Now));
+        if (m.Pending.FirstOrDefault(x => x.PurchaseId == r.PurchaseId && x.AvailableAt > Now) is { } pending)
+        {
+            // (README, Pending points) A return within the window takes the purchase's pending points first.
+            pending.Points -= Math.Min(pending.Points, reversed);
+        }
+
         var measureBefore = m.WindowSpend(Today, Program.TierWindowMonths);
         var month = m.Month(purchase.Request.OccurredAt);
         month.Spend -= purchase.Spend * r.Amount / purchase.Amount;
@@ -398,18 +477,31 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             }
 
             grant.Void = true;
+
+            // (README, Vouchers) The grant's voucher is void when unused; when it was used, the reward's cost is taken
+            // back with the grant's points. A voucher the nightly expiry marked expired stays expired.
+            var voucher = m.Vouchers.Values.FirstOrDefault(v => v.Code is not null && v.Code == grant.VoucherCode);
+            var takeBack = grant.Points + (voucher is { Used: true } ? Program.Reward(voucher.RewardId).Cost : 0);
+            if (takeBack > 0)
+            {
+                posting.TakeBack(takeBack, null, $"{grant.Rule} void", m.Held(Now));
+            }
+
             if (grant.Points > 0)
             {
                 // The specification names lifetime; the month the grant counted in gives them back too (read so: the
                 // points a tier measured by points counts are the points the member keeps).
-                posting.TakeBack(grant.Points, null, $"{grant.Rule} void");
                 m.Lifetime -= grant.Points;
                 m.Month(purchases[grant.PurchaseId].Request.OccurredAt).Points -= grant.Points;
             }
 
-            if (grant.VoucherCode is { } code)
+            if (grant.VoucherCode is { } code && voucher is not { Used: true } && voucher?.ExpiredByJob != true)
             {
                 voided.Add(code);
+                if (voucher is not null)
+                {
+                    voucher.Void = true;
+                }
             }
         }
 
@@ -431,13 +523,15 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
                 yield return new Refusal(422, "/problems/tier-required", [F.New("requiredTier", minTier), F.New("tier", TierId(m))]);
             }
 
-            if (m.Balance < reward.Cost)
+            // (README, At the till) Only available points pay: not those held at a till, nor those still pending.
+            if (m.Available(Now) < reward.Cost)
             {
-                yield return new Refusal(422, "/problems/insufficient-points", [F.New("balance", m.Balance), F.New("required", reward.Cost)]);
+                yield return new Refusal(422, InsufficientPoints, [F.New("balance", m.Balance), F.New("required", reward.Cost)]);
             }
         }
 
-        if (Precheck(r.MemberId, Kinds.Redeem, r.RedemptionId, Content(r.MemberId, r.RewardId), out var m, Refusals) is { } early)
+        var limited = reward.Stock is not null;
+        if (Precheck(r.MemberId, Kinds.Redeem, r.RedemptionId, Content(r.MemberId, r.RewardId), out var m, Refusals, rulesFirst: limited) is { } early)
         {
             return early;
         }
@@ -447,6 +541,11 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         posting.Entries.Add(new ModelEntry("redeem", -reward.Cost, r.RedemptionId));
         posting.Commit();
         redemptions[r.RedemptionId] = new RedemptionRecord(r, reward.Cost, consumed);
+        if (reward.IsVoucher)
+        {
+            m.Vouchers[r.RedemptionId] = new ModelVoucher(m.Id, reward.Id, Today.AddDays(reward.ValidDays));
+        }
+
         if (reward.Stock is not null)
         {
             taken[reward.Id] = Taken(reward.Id) + 1;
@@ -459,9 +558,17 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private Expected Cancel(Cancel c)
     {
         RedemptionRecord? Redemption(ModelMember m) => redemptions.GetValueOrDefault(c.RedemptionId) is { } r && r.MemberId == m.Id ? r : null;
-        if (Precheck(c.MemberId, Kinds.Cancel, c.RedemptionId, c.MemberId, out var m, m => Redemption(m) is null ? [new Refusal(404, "/problems/redemption-not-found", [])] : []) is { } early)
+        IEnumerable<Refusal> Refusals(ModelMember m) => Redemption(m) is null
+            ? [new Refusal(404, "/problems/redemption-not-found", [])]
+            : m.Vouchers.GetValueOrDefault(c.RedemptionId) is { Used: true } ? [new Refusal(409, "/problems/voucher-used", [])] : [];
+        if (Precheck(c.MemberId, Kinds.Cancel, c.RedemptionId, c.MemberId, out var m, Refusals) is { } early)
         {
             return early;
+        }
+
+        if (m.Vouchers.GetValueOrDefault(c.RedemptionId) is { } voucher)
+        {
+            voucher.Void = true;
         }
 
         var redemption = Redemption(m)!;
@@ -490,8 +597,9 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         var content = Content(a.MemberId, points.ToString(CultureInfo.InvariantCulture), a.Reason);
-        IEnumerable<Refusal> Refusals(ModelMember m) => points < 0 && !Program.AllowNegativeBalance && m.Balance < -points
-            ? [new Refusal(422, "/problems/insufficient-points", [F.New("balance", m.Balance), F.New("required", -points)])]
+        // (README, Pay with points) A debit where negative balances are off leaves held points alone.
+        IEnumerable<Refusal> Refusals(ModelMember m) => points < 0 && !Program.AllowNegativeBalance && m.Balance - m.Held(Now) < -points
+            ? [new Refusal(422, InsufficientPoints, [F.New("balance", m.Balance), F.New("required", -points)])]
             : [];
         if (Precheck(a.MemberId, Kinds.Adjust, a.AdjustmentId, content, out var m, Refusals) is { } early)
         {
@@ -524,6 +632,11 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private Expected ExpirePoints()
     {
         ExpireRuns.Add(Today);
+        foreach (var voucher in members.Values.SelectMany(m => m.Vouchers.Values).Where(v => !v.Used && !v.Void && v.ExpiresOn <= Today))
+        {
+            voucher.ExpiredByJob = true;
+        }
+
         foreach (var m in members.Values)
         {
             var due = m.Lots.Where(l => l.Key <= Today).ToList();
@@ -571,6 +684,145 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         return Expected.Answer(200);
     }
 
+    /// <summary>(README, Pay with points) Reserves available points: an amount is priced at the currency's rate, rounded
+    /// up; never from pending points, never into a negative balance.</summary>
+    private Expected Hold(PlaceHold h)
+    {
+        long points;
+        if (h.Points is { } given)
+        {
+            points = given;
+        }
+        else if (h.Currency is { } currency && Program.PointsToPay.TryGetValue(currency, out var rate))
+        {
+            points = (long)Math.Ceiling(h.Amount!.Value * rate);
+        }
+        else
+        {
+            return Expected.Problem(400, Validation);
+        }
+
+        if (points is < 1 or > 100_000_000 || h.Minutes is < 1 or > 1440)
+        {
+            return Expected.Problem(400, Validation);
+        }
+
+        var content = Content(h.MemberId, points.ToString(CultureInfo.InvariantCulture), h.Amount is { } a ? Number(a) : null, h.Currency, h.Minutes.ToString(CultureInfo.InvariantCulture));
+        IEnumerable<Refusal> Refusals(ModelMember m)
+        {
+            if (m.Available(Now) < points)
+            {
+                yield return new Refusal(422, InsufficientPoints, [F.New("balance", m.Balance), F.New("required", points), F.New("available", m.Available(Now))]);
+            }
+
+            if (m.Holds.Values.Count(x => x.Status == ModelHold.Active && x.ExpiresAt > Now) >= 20)
+            {
+                yield return new Refusal(422, "/problems/too-many-holds", []);
+            }
+        }
+
+        if (Precheck(h.MemberId, Kinds.Hold, h.HoldId, content, out var m, Refusals) is { } early)
+        {
+            return early;
+        }
+
+        m.Holds[h.HoldId] = new ModelHold(points, Now.AddMinutes(h.Minutes));
+        return Record(Kinds.Hold, h.HoldId, m.Id, content, Expected.Answer(
+            201, F.Is("points", points), F.Is("status", ModelHold.Active), F.Is("available", m.Available(Now)), F.Is("balance", m.Balance)));
+    }
+
+    /// <summary>(README, Pay with points) A capture burns the points for the order (a partial one releases the rest);
+    /// refused once the hold was released or expired, and when the balance no longer has the points.</summary>
+    private Expected Capture(CaptureHold c)
+    {
+        if (c.Points is < 1 or > 100_000_000)
+        {
+            return Expected.Problem(400, Validation);
+        }
+
+        var content = Content(c.MemberId, c.OrderId, c.Points?.ToString(CultureInfo.InvariantCulture));
+        IEnumerable<Refusal> Refusals(ModelMember m)
+        {
+            if (m.Holds.GetValueOrDefault(c.HoldId) is not { } hold)
+            {
+                yield return new Refusal(404, "/problems/hold-not-found", []);
+            }
+            else if (hold.StatusAt(Now) is var status and not ModelHold.Active)
+            {
+                yield return new Refusal(409, HoldNotActive, [F.New("state", status)]);
+            }
+            else if ((c.Points ?? hold.Points) > hold.Points)
+            {
+                yield return new Refusal(422, "/problems/capture-exceeds-hold", []);
+            }
+            else if (m.Balance < (c.Points ?? hold.Points))
+            {
+                yield return new Refusal(422, InsufficientPoints, [F.New("balance", m.Balance), F.New("required", c.Points ?? hold.Points)]);
+            }
+        }
+
+        if (Precheck(c.MemberId, Kinds.Capture, c.HoldId, content, out var m, Refusals) is { } early)
+        {
+            return early;
+        }
+
+        var held = m.Holds[c.HoldId];
+        var captured = c.Points ?? held.Points;
+        var posting = new ModelPosting(m, Program, Spec, Kinds.Capture, c.HoldId);
+        posting.Debit(captured);
+        posting.Entries.Add(new ModelEntry(Kinds.Burn, -captured, c.OrderId, $"hold {c.HoldId}"));
+        posting.Commit();
+        held.Status = "captured";
+        return Record(Kinds.Capture, c.HoldId, m.Id, content, Expected.Answer(
+            200, F.Is("status", "captured"), F.Is("capturedPoints", captured), F.Is("releasedPoints", held.Points - captured), F.Is("balance", m.Balance), F.Is("available", m.Available(Now))));
+    }
+
+    /// <summary>(README, Pay with points) A release gives the points back; a captured hold cannot be released.</summary>
+    private Expected Release(ReleaseHold r)
+    {
+        IEnumerable<Refusal> Refusals(ModelMember m) => m.Holds.GetValueOrDefault(r.HoldId) switch
+        {
+            null => [new Refusal(404, "/problems/hold-not-found", [])],
+            { Status: "captured" } => [new Refusal(409, HoldNotActive, [F.New("state", "captured")])],
+            _ => [],
+        };
+        if (Precheck(r.MemberId, Kinds.Release, r.HoldId, r.MemberId, out var m, Refusals) is { } early)
+        {
+            return early;
+        }
+
+        var held = m.Holds[r.HoldId];
+        held.Status = "released";
+        return Record(Kinds.Release, r.HoldId, m.Id, r.MemberId, Expected.Answer(
+            200, F.Is("status", "released"), F.Is("releasedPoints", held.Points), F.Is("balance", m.Balance), F.Is("available", m.Available(Now))));
+    }
+
+    /// <summary>(README, Vouchers) A voucher is used once; another use of a used voucher is 409, of an expired or void
+    /// one 422 with the reason.</summary>
+    private Expected Use(UseVoucher u)
+    {
+        if (KnownVouchers.FirstOrDefault(v => v.Code == u.Code) is not { } voucher)
+        {
+            return Expected.Problem(404, "/problems/voucher-not-found");
+        }
+
+        var content = Content(u.Code, u.OrderId);
+        IEnumerable<Refusal> Refusals(ModelMember m) => voucher.StatusOn(Today) switch
+        {
+            "used" => [new Refusal(409, "/problems/voucher-used", [])],
+            "active" => [],
+            var reason => [new Refusal(422, "/problems/voucher-not-usable", [F.New("reason", reason)])],
+        };
+        if (Precheck(voucher.MemberId, Kinds.VoucherUse, u.UseId, content, out var m, Refusals) is { } early)
+        {
+            return early;
+        }
+
+        voucher.Used = true;
+        return Record(Kinds.VoucherUse, u.UseId, m.Id, content, Expected.Answer(
+            201, F.Is("rewardId", voucher.RewardId), F.Is("orderId", u.OrderId), F.Is("memberId", m.Id)));
+    }
+
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Number(decimal d) => d.ToString("0.############################", CultureInfo.InvariantCulture);
@@ -594,4 +846,9 @@ public static class Kinds
     public const string Earn = "earn";
     public const string Bonus = "bonus";
     public const string Tier = "tier";
+    public const string Hold = "hold";
+    public const string Capture = "capture";
+    public const string Release = "release";
+    public const string VoucherUse = "voucher-use";
+    public const string Burn = "burn";
 }

@@ -177,6 +177,10 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
             {
                 model.Observe(purchase, answer);
             }
+            else if (request is Redeem redemption)
+            {
+                model.Observe(redemption, answer);
+            }
         }
         else if (firstCodes.TryGetValue(key, out var first) && !JsonNode.DeepEquals(first, answer[field]))
         {

@@ -40,6 +40,17 @@ public sealed class SendDecisionTests
         Assert.Equal(new SendDecision.Begin(Today, 150, 120), Decide(ExpiryWarning, AMember()));
 
     [Fact]
+    public void ExpiryWarning_CountsTheActiveVouchersThatExpireByItsDay()
+    {
+        var member = AMember();
+        Voucher V(string code, int days, VoucherStatus status = VoucherStatus.Active) => new(code, "r", "s", Noon, status, ExpiryDay.AddDays(days));
+        member = member with { Account = member.Account with { Vouchers = [V("A", 0), V("B", -5), V("C", 1), V("D", -1, VoucherStatus.Used), V("E", -30)] } };
+
+        // A and B expire by the day; C after it; D was used; E expired before now.
+        Assert.Equal(new SendDecision.Begin(Today, 150, 120, 2), Decide(ExpiryWarning, member));
+    }
+
+    [Fact]
     public void Sending_InTheWindow_SendsAgainWithTheSameRepeatability() =>
         Assert.IsType<SendDecision.Resend>(Decide(ExpiryWarning, AMember(), MessageStatus.Sending));
 

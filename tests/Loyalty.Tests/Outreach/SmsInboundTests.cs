@@ -160,7 +160,7 @@ public sealed class SmsInboundTests(Azurite azurite) : IAsyncLifetime
         var key = new OutboxKey(MemberId.Parse(id), Campaign.WinbackAtRisk, "2026-08-16");
         var outbox = host.App.Service<Outbox>();
         await outbox.AddAsync(new OutboxRow { Key = key, Status = MessageStatus.Planned, PlannedAt = Now, PlannedFor = Now }, CancellationToken.None);
-        await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, 1, "Outgoing_1", Now, null, CancellationToken.None);
+        await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, 1, 0, "Outgoing_1", Now, null, Now, CancellationToken.None);
         var report = new JsonObject
         {
             ["id"] = "e-9",

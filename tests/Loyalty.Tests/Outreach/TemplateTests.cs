@@ -70,6 +70,20 @@ public sealed class TemplateTests
     }
 
     [Theory]
+    [InlineData("en", "expire on December 31, 2026. Vouchers expiring by then: 2. Treat yourself")]
+    [InlineData("zh-CN", "到期，别忘了在到期前使用哦。届时到期的代金券：2张。回复STOP退订")]
+    [InlineData("ru", "1 250. Купонов истекает к этой дате: 2. Успейте")]
+    public void Render_ExpiryWarning_MentionsVouchersExpiringByThen(string locale, string expected) =>
+        Assert.Contains(expected, Defaults.Render(Campaign.ExpiryWarning, locale, Values() with { ExpiringVouchers = 2 }).Text, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("en", "expire on December 31, 2026. Treat yourself")]
+    [InlineData("zh-CN", "别忘了在到期前使用哦。回复STOP退订")]
+    [InlineData("ru", "1 250. Успейте")]
+    public void Render_ExpiryWarning_WithoutVouchers_LeavesTheSentenceOut(string locale, string expected) =>
+        Assert.Contains(expected, Defaults.Render(Campaign.ExpiryWarning, locale, Values()).Text, StringComparison.Ordinal);
+
+    [Theory]
     [InlineData(Campaign.Birthday, "en", null, "Happy birthday! Everyone at Loyalty Rewards")]
     [InlineData(Campaign.Birthday, "en", "  ", "Happy birthday! Everyone at Loyalty Rewards")]
     [InlineData(Campaign.ExpiryWarning, "en", null, "Hi, a heads-up from Loyalty Rewards:")]
