@@ -34,6 +34,12 @@ public sealed class LedgerMetrics
     /// <summary>Vouchers by <c>status</c> (issued, used, expired, void), <c>reward</c> and <c>source</c>.</summary>
     public const string Vouchers = "loyalty.vouchers";
 
+    /// <summary>Points reserved at a till and how each reservation ended, by <c>status</c>: <c>held</c> (a hold placed),
+    /// <c>captured</c> (the part a capture took: the same points as its <c>burn</c> entry), <c>released</c> (given back by
+    /// a release, or the part a capture did not take) and <c>lapsed</c> (a hold whose time passed, dropped by a later
+    /// operation); and <c>source</c>. Held points are not a ledger movement: only a capture's burn is.</summary>
+    public const string PointsHeld = "loyalty.points.held";
+
     private const string None = "none";
 
     private readonly Counter<long> moved;
@@ -43,11 +49,18 @@ public sealed class LedgerMetrics
     private readonly Counter<long> operations;
     private readonly Counter<long> tierChanges;
     private readonly Counter<long> vouchers;
+    private readonly Counter<long> held;
     private readonly TierRules tiers;
     private readonly HashSet<string> rules;
 
-    public LedgerMetrics(IMeterFactory meterFactory, ProgramDefinition program)
+    private readonly string? tool;
+
+    /// <param name="tool">The source of everything committed, when a tool commits operations of its own outside the app:
+    /// <c>import</c> for the command line's import, whose purchases and opening balances are not the program's
+    /// purchases of the day. Null in the app: the source is each operation's kind.</param>
+    public LedgerMetrics(IMeterFactory meterFactory, ProgramDefinition program, string? tool = null)
     {
+        this.tool = tool;
         var meter = meterFactory.Create(MeterName);
         moved = meter.CreateCounter<long>(PointsMoved, "{point}", "Points moved by ledger entries, by kind, direction, source operation and rule.");
         issued = meter.CreateCounter<long>(PointsIssued, "{point}", "Points credited by earning and bonus rules (earn and bonus entries), by source operation.");
@@ -56,6 +69,7 @@ public sealed class LedgerMetrics
         operations = meter.CreateCounter<long>(Operations, "{operation}", "Operations committed on members' accounts, by kind.");
         tierChanges = meter.CreateCounter<long>(TierChanges, "{change}", "Members moving from one tier to another.");
         vouchers = meter.CreateCounter<long>(Vouchers, "{voucher}", "Vouchers issued and vouchers whose status changed.");
+        held = meter.CreateCounter<long>(PointsHeld, "{point}", "Points held at a till, and held points captured, released or lapsed.");
         tiers = program.Tiers;
         rules = RuleIds(program);
     }
@@ -64,7 +78,7 @@ public sealed class LedgerMetrics
     /// start account to its final one.</summary>
     public void Committed(OperationKey cause, Posting posting)
     {
-        var source = cause.Kind;
+        var source = tool ?? cause.Kind;
         operations.Add(1, new KeyValuePair<string, object?>("kind", source));
         foreach (var entry in posting.Entries.Where(e => e.Points != Domain.Points.Zero))
         {
@@ -97,6 +111,7 @@ public sealed class LedgerMetrics
             tierChanges.Add(1, new TagList { { "from", from ?? None }, { "to", to ?? None }, { "source", source } });
         }
 
+        Holds(cause, source, posting);
         var before = posting.Start.Vouchers.ToDictionary(v => v.Code, v => v.Status, StringComparer.Ordinal);
         foreach (var voucher in posting.Account.Vouchers)
         {
@@ -105,6 +120,36 @@ public sealed class LedgerMetrics
             {
                 vouchers.Add(1, new TagList { { "status", status }, { "reward", voucher.RewardId }, { "source", source } });
             }
+        }
+    }
+
+    // The holds the operation placed and those it ended: a capture takes what its burn entry debits and gives the rest
+    // back; a hold whose time had passed, dropped on the way by any operation, lapsed.
+    private void Holds(OperationKey cause, string source, Posting posting)
+    {
+        var after = posting.Account.Holds.Select(h => h.HoldId).ToHashSet(StringComparer.Ordinal);
+        var before = posting.Start.Holds.Select(h => h.HoldId).ToHashSet(StringComparer.Ordinal);
+        foreach (var hold in posting.Account.Holds.Where(h => !before.Contains(h.HoldId)))
+        {
+            Held(hold.Points.Value, "held", source);
+        }
+
+        foreach (var hold in posting.Start.Holds.Where(h => !after.Contains(h.HoldId)))
+        {
+            var settled = hold.HoldId == cause.Id.Value && cause.Kind is OperationKinds.Capture or OperationKinds.Release;
+            var captured = settled && cause.Kind == OperationKinds.Capture
+                ? -posting.Entries.Where(e => e.Kind == LedgerKind.Burn).Sum(e => e.Points.Value)
+                : 0;
+            Held(captured, "captured", source);
+            Held(hold.Points.Value - captured, settled ? "released" : "lapsed", source);
+        }
+    }
+
+    private void Held(long points, string status, string source)
+    {
+        if (points > 0)
+        {
+            held.Add(points, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("source", source));
         }
     }
 

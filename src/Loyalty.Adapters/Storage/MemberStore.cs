@@ -35,9 +35,9 @@ public sealed partial class MemberStore(
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
 
     /// <summary>A store with its own helpers, for tools that run outside the app (the CLI, benchmarks, tests).</summary>
-    public static MemberStore Create(TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null) =>
+    public static MemberStore Create(TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null, LedgerMetrics? metrics = null) =>
         new(tables, new MemberIndexes(tables, phoneKeys), new Claims(tables), new Contention(jitter ?? Random.Shared), program,
-            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), new EventOutbox(tables, time, new EventSettings()), time);
+            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), new EventOutbox(tables, time, new EventSettings()), time, metrics);
 
     public async Task<StoredMember?> GetAsync(MemberId id, CancellationToken ct)
     {

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Hosting;
+using Loyalty.Functions.Telemetry;
 
 namespace Loyalty.Cli.Import;
 
@@ -63,7 +65,11 @@ internal static class ImportCommand
 
         var tables = context.Storage().CreateTableServiceClient(TableOptions());
         await Task.WhenAll(Tables.All.Select(t => tables.CreateTableIfNotExistsAsync(t, ct)));
-        var importer = new Importer(MemberStore.Create(tables, program, phoneKeys, context.Time), new MemberIndexes(tables, phoneKeys), new Claims(tables));
+        // What the import commits is counted as the app counts its operations, under the source "import" (sent when
+        // APPLICATIONINSIGHTS_CONNECTION_STRING is set), so that a day's metrics still add up to that day's ledger.
+        var (metrics, export) = TelemetrySetup.ToolLedgerMetrics(context.Configuration, program, OperationKinds.Import);
+        using var exported = export;
+        var importer = new Importer(MemberStore.Create(tables, program, phoneKeys, context.Time, metrics: metrics), new MemberIndexes(tables, phoneKeys), new Claims(tables));
         var results = new System.Collections.Concurrent.ConcurrentBag<MemberResult>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct };
         await ImportProgress.RunAsync(context, file.Members.Count, async done =>

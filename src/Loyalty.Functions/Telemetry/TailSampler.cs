@@ -23,6 +23,10 @@ public sealed class TailSampler(TraceSampling sampling, BaseProcessor<Activity> 
     /// <summary>The tag the HTTP client enrichment sets on a single-entity table read (see <see cref="TelemetrySetup"/>).</summary>
     public const string PointReadTag = "loyalty.point_read";
 
+    /// <summary>The tag the HTTP client enrichment sets on a table creation (the app creates its tables if they do not
+    /// exist at start-up, and a 409 says they do).</summary>
+    public const string TableCreateTag = "loyalty.table_create";
+
     public const int MaxSpans = 1000;
     public const int MaxTraces = 10_000;
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
@@ -160,11 +164,12 @@ public sealed class TailSampler(TraceSampling sampling, BaseProcessor<Activity> 
         base.Dispose(disposing);
     }
 
-    // A 404 of a single-entity read is an answer the code expects (it reads entities only with GetEntityIfExistsAsync):
-    // not a failed dependency.
+    // A 404 of a single-entity read is an answer the code expects (it reads entities only with GetEntityIfExistsAsync),
+    // and so is a 409 of a table creation (CreateTableIfNotExistsAsync): not failed dependencies.
     private static void ForgiveExpectedAbsence(Activity span)
     {
-        if (span.Kind == ActivityKind.Client && span.GetTagItem(PointReadTag) is true && StatusCode(span) == 404)
+        if (span.Kind == ActivityKind.Client
+            && ((span.GetTagItem(PointReadTag) is true && StatusCode(span) == 404) || (span.GetTagItem(TableCreateTag) is true && StatusCode(span) == 409)))
         {
             span.SetStatus(ActivityStatusCode.Unset);
             span.SetTag("error.type", null);

@@ -1,5 +1,6 @@
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Program;
 using Loyalty.Functions.Hosting;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration.Memory;
@@ -56,8 +57,7 @@ public static class TelemetrySetup
 
         // The exporters are wired by hand rather than with UseAzureMonitorExporter, whose sampler decides when a trace
         // starts: here every span is recorded and the TailSampler decides when the trace has ended.
-        var exporter = new AzureMonitorExporterOptions { ConnectionString = connectionString };
-        builder.Configuration.GetSection("AzureMonitorExporter").Bind(exporter);
+        var exporter = ExporterOptions(builder.Configuration, connectionString);
         var sampling = TraceSampling.FromConfiguration(builder.Configuration);
         var traces = new TailSampler(sampling, new BatchActivityExportProcessor(new AzureMonitorTraceExporter(exporter)));
         builder.Logging.AddFilter<OpenTelemetryLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -76,6 +76,10 @@ public static class TelemetrySetup
                         {
                             activity.SetTag(TailSampler.PointReadTag, true);
                         }
+                        else if (request.Method == HttpMethod.Post && uri.AbsolutePath.EndsWith("/Tables", StringComparison.Ordinal))
+                        {
+                            activity.SetTag(TailSampler.TableCreateTag, true);
+                        }
                     }
                 })
                 .AddProcessor(traces))
@@ -83,15 +87,44 @@ public static class TelemetrySetup
                 .AddMeter(LoyaltyMetrics.MeterName, LedgerMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddReader(new PeriodicExportingMetricReader(new AzureMonitorMetricExporter(exporter))
-                {
-                    TemporalityPreference = MetricReaderTemporalityPreference.Delta,
-                }))
+                .AddReader(MetricReader(exporter)))
             .WithLogging(
                 logging => logging.AddProcessor(new TraceLogFilter(traces, new BatchLogRecordExportProcessor(new AzureMonitorLogExporter(exporter)))),
                 options => options.IncludeScopes = true);
         return builder;
     }
+
+    /// <summary>The ledger metrics of a tool that commits operations outside the app (the command line's import), under
+    /// the source <paramref name="tool"/>, exported as the app exports them when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
+    /// is set (null metrics otherwise). Disposing the returned provider sends what is left.</summary>
+    public static (LedgerMetrics? Metrics, IDisposable Export) ToolLedgerMetrics(IConfiguration configuration, ProgramDefinition program, string tool)
+    {
+        var connectionString = configuration[ConnectionStringSetting];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return (null, new ServiceCollection().BuildServiceProvider());
+        }
+
+        var services = new ServiceCollection().AddMetrics().AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService($"{ServiceName}-{tool}", serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
+            .WithMetrics(metrics => metrics.AddMeter(LedgerMetrics.MeterName).AddReader(MetricReader(ExporterOptions(configuration, connectionString))))
+            .Services.BuildServiceProvider();
+        // The meter factory first, so that the provider (which listens from when it is built: no host starts it here) is
+        // disposed first, exporting what is left before the meters go.
+        var meters = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        _ = services.GetRequiredService<MeterProvider>();
+        return (new LedgerMetrics(meters, program, tool), services);
+    }
+
+    private static AzureMonitorExporterOptions ExporterOptions(IConfiguration configuration, string connectionString)
+    {
+        var exporter = new AzureMonitorExporterOptions { ConnectionString = connectionString };
+        configuration.GetSection("AzureMonitorExporter").Bind(exporter);
+        return exporter;
+    }
+
+    private static PeriodicExportingMetricReader MetricReader(AzureMonitorExporterOptions exporter) =>
+        new(new AzureMonitorMetricExporter(exporter)) { TemporalityPreference = MetricReaderTemporalityPreference.Delta };
 
     /// <summary>Counts and times trigger invocations: the Functions host (and the standalone runner) calls a
     /// non-HTTP function as <c>POST /{FunctionName}</c>. Only routes the app maps count, so the <c>function</c>

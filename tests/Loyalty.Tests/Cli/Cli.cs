@@ -29,6 +29,7 @@ public static class Cli
                 [PhoneKeys.CurrentSetting] = TestKeys.PhoneSecret,
                 ["LOYALTY_PROGRAM_FILE"] = Path.Combine(AppContext.BaseDirectory, "Fixtures", options.ProgramFile),
             })
+            .AddInMemoryCollection(options.Settings ?? new Dictionary<string, string?>())
             .Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -43,7 +44,8 @@ public static class Cli
 }
 
 /// <param name="ProgramFile">A program under Fixtures/.</param>
-public sealed record CliOptions(string ProgramFile = "program.plain.json", TimeProvider? Time = null, CancellationToken Cancel = default);
+public sealed record CliOptions(
+    string ProgramFile = "program.plain.json", TimeProvider? Time = null, CancellationToken Cancel = default, IReadOnlyDictionary<string, string?>? Settings = null);
 
 public sealed record CliRun(int Exit, string Out, string Error)
 {

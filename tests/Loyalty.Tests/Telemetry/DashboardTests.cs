@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Loyalty.Adapters.Storage;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Tests.Deployment;
 using Loyalty.Tests.Infrastructure;
@@ -10,7 +12,7 @@ namespace Loyalty.Tests.Telemetry;
 /// <summary>The workbook and alert queries (infra/workbook, infra/alerts) ask only for metrics and dimensions the app
 /// sends: the app runs against a fake ingestion endpoint, and every name a query uses must be among what arrived.</summary>
 [Collection(typeof(RunsAlone))]
-public sealed partial class DashboardTests(Azurite azurite)
+public sealed partial class DashboardTests(PrivateAzurite azurite) : IClassFixture<PrivateAzurite>
 {
     private static readonly string Infra = Path.Combine(RepoRoot.Path, "infra");
 
@@ -49,52 +51,88 @@ public sealed partial class DashboardTests(Azurite azurite)
         Assert.Equal(files, loaded);
     }
 
-    /// <summary>The failing-job alert names the timer functions: exactly those the app defines, so that a new nightly
+    /// <summary>The failing-job alert names the timer functions: exactly those the app defines, so that a new scheduled
     /// job is not left out of it.</summary>
     [Fact]
-    public void NightlyJobAlert_NamesEveryTimerFunction()
+    public void ScheduledJobAlert_NamesEveryTimerFunction()
     {
-        var text = File.ReadAllText(Path.Combine(Infra, "alerts", "failing-nightly-jobs.kql"));
+        var text = File.ReadAllText(Path.Combine(Infra, "alerts", "failing-scheduled-jobs.kql"));
         var named = Quoted().Matches(FunctionList().Match(text).Groups[1].Value).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal);
         var timers = FunctionDefinitions.FromSource().Where(f => f.Trigger?.Type == "timerTrigger").Select(f => f.Name).Order(StringComparer.Ordinal);
         Assert.Equal(timers, named);
     }
 
-    // Runs what moves every metric (a purchase that reaches a tier, a redemption, a nightly job, an unknown member, the
-    // outreach counters), flushes, and returns each metric name that arrived with the dimension names it carried.
+    /// <summary>Every metric the workbook, the alerts and the README name arrives at ingestion with its dimensions, with
+    /// the values the scenario moved.</summary>
+    [Fact]
+    public async Task EveryMetric_ArrivesWithItsDimensions()
+    {
+        var metrics = await RunAsync();
+
+        foreach (var (name, dimensions) in new[]
+        {
+            (LedgerMetrics.PointsMoved, new[] { "kind", "direction", "source", "rule" }),
+            (LedgerMetrics.PointsIssued, ["source"]),
+            (LedgerMetrics.PointsRedeemed, ["source"]),
+            (LedgerMetrics.PointsExpired, ["source"]),
+            (LedgerMetrics.PointsHeld, ["status", "source"]),
+            (LedgerMetrics.Vouchers, ["status", "reward", "source"]),
+            (LedgerMetrics.TierChanges, ["from", "to", "source"]),
+            (LedgerMetrics.Operations, ["kind"]),
+            ("loyalty.purchases.recorded", []),
+            ("loyalty.outreach.messages", ["campaign", "status"]),
+            ("loyalty.function.invocations", ["function", "outcome"]),
+            ("loyalty.function.duration", ["function", "outcome"]),
+        })
+        {
+            var arrived = metrics.Where(m => m.Metric == name).ToList();
+            Assert.True(arrived.Count > 0, $"{name} did not arrive");
+            Assert.All(arrived, m => Assert.All(dimensions, d => Assert.True(m.Dimensions.ContainsKey(d), $"{name} without {d}")));
+        }
+
+        double Sum(string name, params (string Key, string Value)[] tags) =>
+            metrics.Where(m => m.Metric == name && tags.All(t => (string?)m.Dimensions[t.Key] == t.Value)).Sum(m => m.Value);
+        Assert.True(Sum(LedgerMetrics.PointsMoved, ("kind", "bonus"), ("rule", "big-order")) > 0);
+        Assert.Equal(60, Sum(LedgerMetrics.PointsMoved, ("kind", "burn"), ("source", OperationKinds.Capture)));
+        Assert.Equal(60, Sum(LedgerMetrics.PointsHeld, ("status", "captured")));
+        Assert.Equal(90, Sum(LedgerMetrics.PointsHeld, ("status", "released")));
+        Assert.Equal(30, Sum(LedgerMetrics.PointsHeld, ("status", "lapsed")));
+        Assert.Equal(1, Sum(LedgerMetrics.Vouchers, ("status", "used"), ("source", OperationKinds.VoucherUse)));
+        Assert.True(Sum(LedgerMetrics.PointsExpired) > 0);
+        Assert.Equal(1, Sum("loyalty.outreach.messages", ("status", "skipped"), ("reason", "opted-out")));
+        Assert.Equal(1, Sum("loyalty.function.invocations", ("function", "ExpirePoints"), ("outcome", "success")));
+    }
+
     private async Task<Dictionary<string, HashSet<string>>> SentMetricsAsync()
     {
+        var sent = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var (metric, _, dimensions) in await RunAsync())
+        {
+            var keys = sent.TryGetValue(metric, out var known) ? known : sent[metric] = new HashSet<string>(StringComparer.Ordinal);
+            keys.UnionWith(dimensions.Select(d => d.Key));
+        }
+
+        return sent;
+    }
+
+    // Runs the points scenario (every movement of points, a nightly job), an unknown member, and the outreach counters
+    // (counted as the planners and the send job count them) with telemetry going to a fake ingestion endpoint, flushes,
+    // and returns every metric that arrived.
+    private async Task<List<(string Metric, double Value, System.Text.Json.Nodes.JsonObject Dimensions)>> RunAsync()
+    {
         await using var ingestion = await FakeIngestion.StartAsync();
-        var clock = new FakeTimeProvider(A.Now);
+        var clock = new FakeTimeProvider(PointsScenario.Start);
         await using var app = new LoyaltyApp(azurite, clock, new Dictionary<string, string?>
         {
             [TelemetrySetup.ConnectionStringSetting] = ingestion.ConnectionString,
             ["AzureMonitorExporter:DisableOfflineStorage"] = "true",
-            ["LOYALTY_PROGRAM_FILE"] = Path.Combine(AppContext.BaseDirectory, "Fixtures", "program.rules.json"),
+            ["LOYALTY_PROGRAM_FILE"] = PointsScenario.ProgramFile,
         });
         var client = await app.StartAsync();
-        var member = A.Id("m");
-        await client.EnrollAsync(member);
-        using (var bought = await client.PostJsonAsync("/api/purchases", A.Purchase(member).WithAmount(600m).ToJson()))
-        {
-            Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
-        }
-
-        using (var redeemed = await client.PostJsonAsync($"/api/members/{member}/redemptions", $$"""{"redemptionId":"{{A.Id("r")}}","rewardId":"coffee"}"""))
-        {
-            Assert.Equal(HttpStatusCode.Created, redeemed.StatusCode);
-        }
-
+        await PointsScenario.RunAsync(client, clock);
         using (var unknown = await client.GetAsync($"/api/members/{A.Id("nobody")}"))
         {
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        }
-
-        // Thirteen months on, what is left of the purchase's points expires.
-        clock.Advance(TimeSpan.FromDays(400));
-        using (var run = await client.PostJsonAsync("/ExpirePoints", Fixtures.Load("Functions/timer.json").ToJsonString()))
-        {
-            Assert.Equal(HttpStatusCode.OK, run.StatusCode);
         }
 
         var outreach = app.Service<LoyaltyMetrics>();
@@ -102,16 +140,9 @@ public sealed partial class DashboardTests(Azurite azurite)
         outreach.OutreachSent("birthday");
         outreach.OutreachSkipped("birthday", "opted-out");
         outreach.OutreachFailed("birthday");
+        outreach.OutreachUnconfirmed("birthday");
         TelemetryLoad.Flush(app.Services);
-
-        var sent = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var (metric, _, dimensions) in ingestion.Of("Metric").SelectMany(m => m.Metrics))
-        {
-            var keys = sent.TryGetValue(metric, out var known) ? known : sent[metric] = new HashSet<string>(StringComparer.Ordinal);
-            keys.UnionWith(dimensions.Select(d => d.Key));
-        }
-
-        return sent;
+        return [.. ingestion.Of("Metric").SelectMany(m => m.Metrics)];
     }
 
     // name == "x" and name in ("x", "y"), at the start of a where clause.
