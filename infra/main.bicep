@@ -55,7 +55,7 @@ param enableSmsEvents bool = false
 @maxValue(730)
 param logRetentionDays int = 30
 
-@description('Where the alerts (messages in a poison or dead-letter queue, a failing nightly job, a rising failure rate) are e-mailed.')
+@description('Where the alerts (messages in a poison or dead-letter queue, a failing scheduled job, a rising failure rate) are e-mailed.')
 @minLength(3)
 param alertEmail string
 
@@ -706,11 +706,11 @@ var logAlerts = [
     threshold: 0
   }
   {
-    name: 'failing-nightly-job'
-    displayName: 'A nightly job failed'
-    description: 'A timer function (expiry, tier review, outreach planners, event sweep or cleanup) answered with a failure.'
+    name: 'failing-scheduled-job'
+    displayName: 'A scheduled job failed'
+    description: 'A timer function (expiry, tier review, outreach planners and reconciliation, event sweep or cleanup) answered with a failure.'
     severity: 1
-    query: loadTextContent('alerts/failing-nightly-jobs.kql')
+    query: loadTextContent('alerts/failing-scheduled-jobs.kql')
     measure: ''
     threshold: 0
   }
