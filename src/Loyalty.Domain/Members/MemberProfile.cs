@@ -32,6 +32,21 @@ public sealed record MemberProfile
 
     /// <summary>Loyalty card numbers the member shows at a till; each is unique in the program.</summary>
     public IReadOnlyList<string> Cards { get; init; } = [];
+
+    /// <summary>Two profiles are equal when every property is: the cards as a list of values, not the list object.
+    /// A property added above belongs here too.</summary>
+    public bool Equals(MemberProfile? other) =>
+        other is not null
+        && FirstName == other.FirstName
+        && Phone == other.Phone
+        && Birthday == other.Birthday
+        && Locale == other.Locale
+        && TimeZone == other.TimeZone
+        && SmsOptIn == other.SmsOptIn
+        && ReferredBy == other.ReferredBy
+        && Cards.SequenceEqual(other.Cards);
+
+    public override int GetHashCode() => HashCode.Combine(FirstName, Phone, Birthday, Locale, TimeZone, SmsOptIn, ReferredBy, Cards.Count);
 }
 
 /// <summary>Time zones by IANA id, each looked up once.</summary>
