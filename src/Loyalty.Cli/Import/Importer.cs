@@ -52,7 +52,9 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             }
         }
 
-        var save = await store.SaveProfileAsync(id, current => current is null ? ProfileDecision.Store(member.Profile) : new Enrolled(), ct);
+        // Consent given in the system imported from stands as granted (no second opt-in), recorded as coming from the import.
+        var consent = new ConsentSource("import", "import-" + Guid.NewGuid().ToString("N"), "import");
+        var save = await store.SaveProfileAsync(id, current => current is null ? ProfileDecision.Store(member.Profile) : new Enrolled(), consent, ct);
         if (!save.Created && await ExistingAsync(member, account, save.Member, purchases, ct) is { } settled)
         {
             return settled;
