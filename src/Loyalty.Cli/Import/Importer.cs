@@ -100,7 +100,8 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             return MemberResult.Rejected(new Rejection(member.Line, false, "memberId", "The member's personal data was erased: an erased member is not imported again."));
         }
 
-        if (stored.Profile != member.Profile)
+        // The consent's date is the first import's.
+        if (stored.Profile with { Sms = stored.Profile.Sms with { Since = member.Profile.Sms.Since } } != member.Profile)
         {
             return MemberResult.Rejected(new Rejection(member.Line, false, "memberId", "Is enrolled already, with another profile: an import does not change members it did not create."));
         }

@@ -75,8 +75,8 @@ public static class Profiles
             ("birthday", was.Birthday != profile.Birthday),
             ("locale", was.Locale != profile.Locale),
             ("timeZone", was.TimeZone != profile.TimeZone),
-            ("smsOptIn", was.SmsOptIn != profile.SmsOptIn),
-            ("sms", was.Sms.State != profile.Sms.State || was.Sms.Transactional != profile.Sms.Transactional),
+            ("smsOptIn", was.Sms.State != profile.Sms.State),
+            ("smsTransactional", was.Sms.Transactional != profile.Sms.Transactional),
             ("cards", !was.Cards.SequenceEqual(profile.Cards)),
         }.Where(f => f.Changed).Select(f => f.Field).ToList();
         var events = new List<DomainEvent>();

@@ -72,7 +72,7 @@ public static class DefaultTemplates
             {
                 ["en"] = "Good news, {firstName}: your {reward} voucher from {programName} is ready. Show it at the till. {optOut}",
                 ["zh-CN"] = "{firstName}，好消息：您的{programName}“{reward}”已发放，结账时出示即可使用。{optOut}",
-                ["ru"] = "Хорошие новости, {firstName}: ваш купон «{reward}» от {programName} готов. Покажите его на кассе. {optOut}",
+                ["ru"] = "{firstName}, ваш купон «{reward}» от {programName} готов: покажите его на кассе. {optOut}",
             },
         };
 

@@ -1,7 +1,9 @@
+using Loyalty.Adapters.Sms;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Outreach;
 using Loyalty.Domain.Program;
+using Microsoft.Extensions.Options;
 
 namespace Loyalty.Functions.Outreach;
 
@@ -10,15 +12,16 @@ namespace Loyalty.Functions.Outreach;
 /// of a voucher issued (when the program sends them and the member has transactional consent and a phone). Each is
 /// keyed by what it follows (the request's start, the purchase, the voucher code), so planning it again (a repeated
 /// PUT, a replayed purchase) adds nothing: at most one per purchase, voucher and request.</summary>
-public sealed class MemberMessages(OutreachPlanner planner, ProgramDefinition program, TimeProvider time)
+public sealed class MemberMessages(OutreachPlanner planner, ProgramDefinition program, IOptions<AcsSmsOptions> smsOptions, TimeProvider time)
 {
     private OutreachDefinition Rules => program.Outreach;
 
-    /// <summary>Plans the confirmation request of a pending consent, due at once.</summary>
+    /// <summary>Plans the confirmation request of a pending consent, due at once; none from a sender that takes no
+    /// replies (the member could not answer it: such a program turns double opt-in off).</summary>
     public async Task AfterProfileSavedAsync(StoredMember member, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (member.Profile.Sms is { Since: { } since } sms && sms.IsPendingAt(now) && !string.IsNullOrEmpty(member.Profile.Phone))
+        if (smsOptions.Value.TakesReplies && member.Profile.Sms is { Since: { } since } sms && sms.IsPendingAt(now) && !string.IsNullOrEmpty(member.Profile.Phone))
         {
             await planner.PlanMessageAsync(Row(member, Campaign.OptInRequest, Consents.RequestPeriod(since), now, reply: true), ct);
         }
