@@ -116,6 +116,20 @@ public sealed class SmsConversationTests(PrivateAzurite azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task Balance_SixRequestsAtOnce_AreAnsweredTwice_NeverMore()
+    {
+        var member = OutreachHost.Member() with { SmsOptIn = false };
+        var id = await host.EnrollAsync(member);
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => host.TextAsync(member.Phone!, "BAL", $"Incoming_race{i}")));
+        await host.DeliverDueAsync();
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(2, (await host.MessagesAsync(id)).Count(m => m.Campaign == "balance"));
+        Assert.Equal(2, SentTo(member.Phone!).Count);
+    }
+
+    [Fact]
     public async Task Balance_FromANumberTwoMembersShare_OrThatNoMemberHas_IsNeverAnswered()
     {
         var shared = OutreachHost.UniquePhone();
