@@ -34,6 +34,11 @@ public sealed class AcsSmsOptions
     [ConfigurationKeyName(ResilienceSetting)]
     public AcsSmsResilienceOptions Resilience { get; set; } = new();
 
+    /// <summary>Whether members can reply to the sender: a number can take replies, an alphanumeric sender id cannot
+    /// (its messages then carry no "Reply STOP" line, and nothing answers a reply). A dry run without a sender counts
+    /// as a number.</summary>
+    public bool TakesReplies => string.IsNullOrWhiteSpace(From) ? DryRun : SmsMessage.E164().IsMatch(From);
+
     /// <summary>Whether a connection string is set (it may still be invalid; validation says).</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ConnectionString);
 }

@@ -31,7 +31,7 @@ internal static class MemberRows
             Birthday = Birthday.TryParse(row.GetString("Birthday"), out var b) ? b : null,
             Locale = row.GetString("Locale") ?? "en",
             TimeZone = row.GetString("TimeZone") ?? "UTC",
-            SmsOptIn = row.GetBoolean("SmsOptIn") ?? false,
+            Sms = ReadConsent(row),
             ReferredBy = MemberId.TryParse(row.GetString("ReferredBy"), out var r) ? r : null,
             Cards = (row.GetString("Cards") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries),
         };
@@ -58,6 +58,15 @@ internal static class MemberRows
             MemberId.Parse(row.PartitionKey), profile, account, row.ETag, row.GetDateTimeOffset("ErasedAt"), hints, row.GetInt64("EventSeq") ?? 0);
     }
 
+    // Rows written before consent had states know only SmsOptIn.
+    private static SmsConsent ReadConsent(TableEntity row) => new()
+    {
+        State = row.GetString("SmsConsent") is { } state ? SmsConsent.Parse(state) : row.GetBoolean("SmsOptIn") == true ? ConsentState.Granted : ConsentState.None,
+        Since = row.GetDateTimeOffset("SmsConsentSince"),
+        PendingUntil = row.GetDateTimeOffset("SmsPendingUntil"),
+        Transactional = row.GetBoolean("SmsTransactional") ?? false,
+    };
+
     public static TableEntity ToRow(StoredMember m, DateTimeOffset updatedAt) => ToRow(m.Id, m.Profile, m.Account, updatedAt, m.ErasedAt, m.PersonalHints, m.EventSeq);
 
     private static TableEntity ToRow(
@@ -73,6 +82,10 @@ internal static class MemberRows
             ["Locale"] = profile.Locale,
             ["TimeZone"] = profile.TimeZone,
             ["SmsOptIn"] = profile.SmsOptIn,
+            ["SmsConsent"] = SmsConsent.Name(profile.Sms.State),
+            ["SmsConsentSince"] = profile.Sms.Since,
+            ["SmsPendingUntil"] = profile.Sms.PendingUntil,
+            ["SmsTransactional"] = profile.Sms.Transactional,
             ["ReferredBy"] = profile.ReferredBy?.Value,
             ["Cards"] = profile.Cards.Count == 0 ? null : string.Join(';', profile.Cards),
             ["EnrolledAt"] = account.EnrolledAt,

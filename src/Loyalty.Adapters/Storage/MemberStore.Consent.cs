@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Loyalty.Adapters.Events;
 using Loyalty.Domain;
+using Loyalty.Domain.Members;
 using Loyalty.Domain.Operations;
 
 namespace Loyalty.Adapters.Storage;
@@ -8,14 +9,17 @@ namespace Loyalty.Adapters.Storage;
 /// <summary>What a consent request did.</summary>
 public enum ConsentOutcome
 {
-    /// <summary>The member's <c>smsOptIn</c> changed, and the request is in their history.</summary>
+    /// <summary>The member's consent changed, and the request is in their consent record.</summary>
     Changed,
 
-    /// <summary>It already was as asked; the request is in their history.</summary>
+    /// <summary>It already was as asked; the request is in their consent record.</summary>
     Unchanged,
 
     /// <summary>The same request (same source id) was recorded before: nothing changed now.</summary>
     AlreadyRecorded,
+
+    /// <summary>The reply asks for nothing here (YES with no request pending): nothing is recorded.</summary>
+    NotApplicable,
 
     MemberNotFound,
 
@@ -25,21 +29,16 @@ public enum ConsentOutcome
 
 public sealed partial class MemberStore
 {
-    /// <summary>Row keys of the consent history in a member's partition: <c>consent|{yyyyMMddTHHmmssfffZ}|{source id}</c>.</summary>
+    /// <summary>Row keys of the consent record in a member's partition: <c>consent|{yyyyMMddTHHmmssfffZ}|{source id}</c>.</summary>
     public const string ConsentPrefix = "consent|";
 
-    /// <summary>Sets the member's SMS consent as they asked (a STOP or START reply) and records the request in their
-    /// history, in one transaction. <paramref name="sourceId"/> identifies the request (the inbound message), so a
-    /// redelivery of it changes nothing, even after a later request changed the consent back.</summary>
-    /// <param name="channel">How the member asked, e.g. <c>sms</c>.</param>
-    public async Task<ConsentOutcome> SetSmsOptInAsync(MemberId id, bool optIn, DateTimeOffset requestedAt, string sourceId, string channel, CancellationToken ct)
+    /// <summary>Applies an SMS keyword (STOP, START, YES) to the member's consent as <see cref="Consents.OnKeyword"/>
+    /// decides and records the request in their consent record, in one transaction. The source's id identifies the
+    /// request (the inbound message), so a redelivery of it changes nothing, even after a later request changed the
+    /// consent back.</summary>
+    public async Task<ConsentOutcome> ApplyKeywordAsync(MemberId id, SmsKeyword keyword, DateTimeOffset requestedAt, ConsentSource source, CancellationToken ct)
     {
-        if (!Ids.IsValid(sourceId))
-        {
-            throw new ArgumentException("The source id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'.", nameof(sourceId));
-        }
-
-        var rowKey = $"{ConsentPrefix}{requestedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}|{sourceId}";
+        var rowKey = ConsentRowKey(requestedAt, source.Id);
         return await contention.RunAsync<ConsentOutcome>(id.Value, async _ =>
         {
             var member = await GetAsync(id, ct);
@@ -54,29 +53,25 @@ public sealed partial class MemberStore
             }
 
             var now = time.GetUtcNow();
-            var changed = member.Profile.SmsOptIn != optIn;
-            var actions = new List<TableTransactionAction>
+            var before = member.Profile.Sms;
+            if (Consents.OnKeyword(before, keyword, requestedAt, now) is not { } after)
             {
-                new(TableTransactionActionType.Add, new TableEntity(id.Value, rowKey)
-                {
-                    ["SmsOptIn"] = optIn,
-                    ["Changed"] = changed,
-                    ["Channel"] = channel,
-                    ["RequestedAt"] = requestedAt,
-                    ["RecordedAt"] = now,
-                }),
-            };
-            var events = changed ? EventOutbox.Number(id, member.EventSeq, [Profiles.ConsentChanged(optIn, channel)], now, $"consent {sourceId}") : [];
-            if (changed)
+                return ConsentOutcome.NotApplicable;
+            }
+
+            var record = Consents.Record(before, after, source, requestedAt, now);
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, ConsentRow(id, rowKey, record)) };
+            var events = record.Changed ? EventOutbox.Number(id, member.EventSeq, [Profiles.ConsentChanged(after, source.Channel)], now, $"consent {source.Id}") : [];
+            if (record.Changed)
             {
-                var updated = member with { Profile = member.Profile with { SmsOptIn = optIn }, EventSeq = member.EventSeq + 1 };
+                var updated = member with { Profile = member.Profile with { Sms = after }, EventSeq = member.EventSeq + 1 };
                 actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(updated, now), member.ETag));
             }
 
             try
             {
                 await CommitAsync(id, actions, events, ct);
-                return changed ? ConsentOutcome.Changed : ConsentOutcome.Unchanged;
+                return record.Changed ? ConsentOutcome.Changed : ConsentOutcome.Unchanged;
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
             {
@@ -89,4 +84,63 @@ public sealed partial class MemberStore
             }
         }, ct);
     }
+
+    /// <summary>The member's consent record, oldest first.</summary>
+    public async Task<IReadOnlyList<ConsentRecord>> GetConsentRecordAsync(MemberId id, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey gt {ConsentPrefix} and RowKey lt {"consent}"}");
+        var records = new List<ConsentRecord>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            records.Add(ToConsentRecord(row));
+        }
+
+        return records;
+    }
+
+    private static string ConsentRowKey(DateTimeOffset requestedAt, string sourceId) =>
+        Ids.IsValid(sourceId)
+            ? $"{ConsentPrefix}{requestedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}|{sourceId}"
+            : throw new ArgumentException("The source id must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'.", nameof(sourceId));
+
+    /// <summary>The action that adds a consent-record entry, for the transaction that changes the consent; null when
+    /// <paramref name="before"/> and <paramref name="after"/> are the same.</summary>
+    private static TableTransactionAction? ConsentAction(MemberId id, SmsConsent before, SmsConsent after, ConsentSource source, DateTimeOffset now)
+    {
+        if (!Consents.Differ(before, after))
+        {
+            return null;
+        }
+
+        var record = Consents.Record(before, after, source, now, now);
+        return new TableTransactionAction(TableTransactionActionType.Add, ConsentRow(id, ConsentRowKey(now, source.Id), record));
+    }
+
+    // No phone, name or message text: the record keeps what was decided, when, how, by whom, and the program's wording.
+    private static TableEntity ConsentRow(MemberId id, string rowKey, ConsentRecord record) => new(id.Value, rowKey)
+    {
+        ["Consent"] = record.Consent,
+        ["SmsOptIn"] = record.Consent == "granted",
+        ["PendingUntil"] = record.PendingUntil,
+        ["Transactional"] = record.Transactional,
+        ["Changed"] = record.Changed,
+        ["Channel"] = record.Channel,
+        ["Actor"] = record.Actor,
+        ["Keyword"] = record.Keyword,
+        ["Wording"] = record.Wording,
+        ["RequestedAt"] = record.RequestedAt,
+        ["RecordedAt"] = record.RecordedAt,
+    };
+
+    private static ConsentRecord ToConsentRecord(TableEntity row) => new(
+        row.GetDateTimeOffset("RequestedAt") ?? default,
+        row.GetDateTimeOffset("RecordedAt") ?? default,
+        row.GetString("Channel") ?? "",
+        row.GetString("Actor"),
+        row.GetString("Consent") ?? (row.GetBoolean("SmsOptIn") == true ? "granted" : "revoked"),
+        row.GetDateTimeOffset("PendingUntil"),
+        row.GetBoolean("Transactional") ?? false,
+        row.GetBoolean("Changed") ?? false,
+        row.GetString("Keyword"),
+        row.GetString("Wording"));
 }

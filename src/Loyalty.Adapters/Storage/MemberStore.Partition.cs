@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Events;
 using Loyalty.Domain;
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
 using Loyalty.Domain.Operations;
@@ -19,7 +20,11 @@ public sealed record MemberPartition(
     IReadOnlyList<LedgerEntry> Ledger,
     IReadOnlyList<PartitionOperation> Operations,
     IReadOnlyList<StoredEvent> Events,
-    IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows);
+    IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows)
+{
+    /// <summary>The member's consent record, oldest first.</summary>
+    public IReadOnlyList<ConsentRecord> Consents { get; init; } = [];
+}
 
 public sealed record PartitionOperation(StoredOperation Operation, DateTimeOffset? RecordedAt);
 
@@ -51,6 +56,7 @@ public sealed partial class MemberStore
         var operations = new List<PartitionOperation>();
         var events = new List<StoredEvent>();
         var other = new List<IReadOnlyDictionary<string, object?>>();
+        var consents = new List<ConsentRecord>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value}");
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
@@ -70,6 +76,10 @@ public sealed partial class MemberStore
             {
                 events.Add(EventOutbox.ToEvent(row));
             }
+            else if (row.RowKey.StartsWith(ConsentPrefix, StringComparison.Ordinal))
+            {
+                consents.Add(ToConsentRecord(row));
+            }
             else if (row.RowKey == EventOutbox.CursorRowKey)
             {
                 continue;
@@ -80,7 +90,7 @@ public sealed partial class MemberStore
             }
         }
 
-        return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, events, other);
+        return member is null ? null : new MemberPartition(member, [.. ledger.OrderBy(e => e.Seq)], operations, events, other) { Consents = consents };
     }
 
     /// <summary>Creates the member or replaces their profile with <paramref name="profile"/> (erasure stays final).</summary>
@@ -91,7 +101,13 @@ public sealed partial class MemberStore
     /// when new) on every attempt and returns the profile to store, or a refusal. The personal hints an attempt writes are
     /// recorded on the member row when it commits; those of attempts that did not commit (the member was erased
     /// meanwhile, or changed) are deleted again, and so are the member's previous phone and birthday hints.</summary>
-    public async Task<ProfileSave> SaveProfileAsync(MemberId id, Func<StoredMember?, ProfileDecision> decide, CancellationToken ct)
+    public Task<ProfileSave> SaveProfileAsync(MemberId id, Func<StoredMember?, ProfileDecision> decide, CancellationToken ct) =>
+        SaveProfileAsync(id, decide, new ConsentSource("api", Guid.NewGuid().ToString("N")), ct);
+
+    /// <summary>As <see cref="SaveProfileAsync(MemberId, Func{StoredMember?, ProfileDecision}, CancellationToken)"/>; a
+    /// change of SMS consent is added to the member's consent record, in the same transaction, as coming from
+    /// <paramref name="source"/>.</summary>
+    public async Task<ProfileSave> SaveProfileAsync(MemberId id, Func<StoredMember?, ProfileDecision> decide, ConsentSource source, CancellationToken ct)
     {
         var written = new HashSet<string>(StringComparer.Ordinal);
         var save = await contention.RunAsync(id.Value, async _ =>
@@ -104,6 +120,12 @@ public sealed partial class MemberStore
                 return new ProfileSave(false, current, decision.Refusal);
             }
 
+            var was = current?.Profile.Sms ?? SmsConsent.None;
+            if (profile.Sms.State != was.State && profile.Sms.Since is null)
+            {
+                profile = profile with { Sms = profile.Sms with { Since = now } };
+            }
+
             var account = current?.Account ?? new Account { EnrolledAt = now };
             if (await ClaimCardsAsync(id, current, profile, written, now, ct) is { } taken)
             {
@@ -112,7 +134,7 @@ public sealed partial class MemberStore
 
             written.UnionWith(await indexes.AddHintsAsync(id, current, profile, account, ct));
             var hints = Union(current?.PersonalHints ?? new HashSet<string>(), indexes.PersonalHintsOf(profile));
-            var events = EventOutbox.Number(id, current?.EventSeq ?? 0, Profiles.Saved(current, profile, account.EnrolledAt), now, "profile");
+            var events = EventOutbox.Number(id, current?.EventSeq ?? 0, Profiles.Saved(current, profile, account.EnrolledAt, source.Channel), now, "profile");
             var saved = new StoredMember(id, profile, account, default, null, hints, (current?.EventSeq ?? 0) + events.Count);
             try
             {
@@ -120,7 +142,8 @@ public sealed partial class MemberStore
                 var write = current is null
                     ? new TableTransactionAction(TableTransactionActionType.Add, row)
                     : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, current.ETag);
-                var response = await CommitAsync(id, [write], events, ct);
+                var consent = ConsentAction(id, was, profile.Sms, source, now);
+                var response = await CommitAsync(id, consent is null ? [write] : [write, consent], events, ct);
                 return new ProfileSave(current is null, saved with { ETag = response.Value[0].Headers.ETag ?? default }, null);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -139,7 +162,12 @@ public sealed partial class MemberStore
     /// person: the row keeps the list of those hints until they are all deleted, so a repeated request completes an
     /// erasure that stopped part-way. A profile change racing the erasure either commits first (its hints are on the
     /// list) or fails on the ETag and deletes its own. Idempotent; null when there is no such member.</summary>
-    public async Task<Erasure?> EraseAsync(MemberId id, CancellationToken ct)
+    public Task<Erasure?> EraseAsync(MemberId id, CancellationToken ct) => EraseAsync(id, null, ct);
+
+    /// <summary>As <see cref="EraseAsync(MemberId, CancellationToken)"/>; consent the member had ends with an entry in
+    /// their consent record (channel <c>erasure</c>, by <paramref name="actor"/>). The consent record itself stays: it
+    /// holds no name, phone or message text, and it is what shows that the messages sent before were consented to.</summary>
+    public async Task<Erasure?> EraseAsync(MemberId id, string? actor, CancellationToken ct)
     {
         var erasure = await contention.RunAsync(id.Value, async _ =>
         {
@@ -161,8 +189,13 @@ public sealed partial class MemberStore
             };
             try
             {
+                var source = new ConsentSource("erasure", "erasure", actor);
+                var consent = ConsentAction(id, current.Profile.Sms, erased.Profile.Sms, source, now);
+                List<DomainEvent> domainEvents = consent is null ? [Profiles.Erased(now)] : [Profiles.Erased(now), Profiles.ConsentChanged(erased.Profile.Sms, source.Channel)];
+                erased = erased with { EventSeq = current.EventSeq + domainEvents.Count };
                 var write = new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(erased, now), current.ETag);
-                var response = await CommitAsync(id, [write], EventOutbox.Number(id, current.EventSeq, [Profiles.Erased(now)], now, "erase"), ct);
+                var response = await CommitAsync(
+                    id, consent is null ? [write] : [write, consent], EventOutbox.Number(id, current.EventSeq, domainEvents, now, "erase"), ct);
                 return new Erasure(erased with { ETag = response.Value[0].Headers.ETag ?? default }, ErasedNow: true);
             }
             catch (RequestFailedException e) when (e.Status == 412)

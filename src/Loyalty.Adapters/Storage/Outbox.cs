@@ -48,6 +48,9 @@ public sealed record OutboxRow
     /// <summary>Vouchers an expiry warning names as expiring by its day, fixed with the points.</summary>
     public int? ExpiringVouchers { get; init; }
 
+    /// <summary>The points the purchase a thank-you is for earned, as it was recorded.</summary>
+    public long? Earned { get; init; }
+
     public string? DeliveryStatus { get; init; }
 
     public string? DeliveryStatusDetails { get; init; }
@@ -178,13 +181,19 @@ public sealed class Outbox(TableServiceClient service)
         }
     }
 
-    /// <summary>Takes the slot of the member's local <paramref name="day"/> and stores <paramref name="sending"/> (read
-    /// with its ETag) in one transaction. Null when the slot was taken or the row changed meanwhile: decide again.</summary>
-    public async Task<OutboxRow?> BeginSendAsync(OutboxRow sending, DateOnly day, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Takes the slot of the member's local <paramref name="day"/> (a marketing message; replies and
+    /// transactional messages take none) and stores <paramref name="sending"/> (read with its ETag) in one transaction.
+    /// Null when the slot was taken or the row changed meanwhile: decide again.</summary>
+    public async Task<OutboxRow?> BeginSendAsync(OutboxRow sending, DateOnly? day, DateTimeOffset now, CancellationToken ct)
     {
         // The hint first, as every index here: a message can be left in sending only with its hint written.
         await Sending.UpsertEntityAsync(new TableEntity(sending.Key.Member.Value, SendingKey(sending.Key)), TableUpdateMode.Replace, ct);
-        var slot = new TableEntity(sending.Key.Member.Value, SlotKey(day))
+        if (day is not { } slotDay)
+        {
+            return await UpdateAsync(sending, ct);
+        }
+
+        var slot = new TableEntity(sending.Key.Member.Value, SlotKey(slotDay))
         {
             ["Campaign"] = sending.Key.Campaign.Name(),
             ["Period"] = sending.Key.Period,
@@ -204,6 +213,43 @@ public sealed class Outbox(TableServiceClient service)
         {
             return null;
         }
+    }
+
+    /// <summary>Adds <paramref name="row"/> if fewer than <paramref name="limit"/> rows were added under the same
+    /// <paramref name="counter"/> (a row key of the member's partition, e.g. a day's balance answers), counting it in the
+    /// same transaction, so that racing requests never exceed the limit. Null when the limit is reached or a row with
+    /// the key exists (a redelivered request): nothing is added then.</summary>
+    public async Task<OutboxRow?> AddCountedAsync(OutboxRow row, string counter, int limit, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var current = await Table.GetEntityIfExistsAsync<TableEntity>(row.Key.Member.Value, counter, cancellationToken: ct);
+            var count = current.HasValue ? current.Value!.GetInt32("Count") ?? 0 : 0;
+            if (count >= limit)
+            {
+                return null;
+            }
+
+            var counted = new TableEntity(row.Key.Member.Value, counter) { ["Count"] = count + 1 };
+            TableTransactionAction counting = current.HasValue
+                ? new(TableTransactionActionType.UpdateReplace, counted, current.Value!.ETag)
+                : new(TableTransactionActionType.Add, counted);
+            try
+            {
+                var responses = await Table.SubmitTransactionAsync([new(TableTransactionActionType.Add, ToEntity(row)), counting], ct);
+                return row with { ETag = responses.Value[0].Headers.ETag ?? default };
+            }
+            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 0 && e.Status == 409)
+            {
+                return null;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another request counted meanwhile: count again.
+            }
+        }
+
+        throw new ConcurrencyExhaustedException(row.Key.Member.Value, 10);
     }
 
     /// <summary>Moves a message that never reached ACS back to planned (<paramref name="planned"/>, read with its ETag)
@@ -335,6 +381,7 @@ public sealed class Outbox(TableServiceClient service)
         ["Points"] = row.Points,
         ["ExpiringPoints"] = row.ExpiringPoints,
         ["ExpiringVouchers"] = row.ExpiringVouchers,
+        ["Earned"] = row.Earned,
         ["DeliveryStatus"] = row.DeliveryStatus,
         ["DeliveryStatusDetails"] = row.DeliveryStatusDetails,
         ["DeliveredAt"] = row.DeliveredAt,
@@ -366,6 +413,7 @@ public sealed class Outbox(TableServiceClient service)
             Points = e.GetInt64("Points"),
             ExpiringPoints = e.GetInt64("ExpiringPoints"),
             ExpiringVouchers = e.GetInt32("ExpiringVouchers"),
+            Earned = e.GetInt64("Earned"),
             DeliveryStatus = e.GetString("DeliveryStatus"),
             DeliveryStatusDetails = e.GetString("DeliveryStatusDetails"),
             DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),

@@ -1,6 +1,7 @@
 using Azure;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Members;
 using Loyalty.Domain.Operations;
 
 namespace Loyalty.Cli.Import;
@@ -52,7 +53,9 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             }
         }
 
-        var save = await store.SaveProfileAsync(id, current => current is null ? ProfileDecision.Store(member.Profile) : new Enrolled(), ct);
+        // Consent given in the system imported from stands as granted (no second opt-in), recorded as coming from the import.
+        var consent = new ConsentSource("import", "import-" + Guid.NewGuid().ToString("N"), "import");
+        var save = await store.SaveProfileAsync(id, current => current is null ? ProfileDecision.Store(member.Profile) : new Enrolled(), consent, ct);
         if (!save.Created && await ExistingAsync(member, account, save.Member, purchases, ct) is { } settled)
         {
             return settled;
@@ -85,6 +88,11 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
         };
     }
 
+    // Field by field: the card lists are compared by their numbers (record equality compares the lists' references),
+    // and the consent's date is the first import's.
+    private static bool SameProfile(MemberProfile stored, MemberProfile imported) =>
+        stored with { Cards = imported.Cards, Sms = stored.Sms with { Since = imported.Sms.Since } } == imported && stored.Cards.SequenceEqual(imported.Cards);
+
     /// <summary>The member was there before this run: done (same content), refused, or null to go on and complete them.</summary>
     private async Task<MemberResult?> ExistingAsync(MemberImport member, ImportAccount account, StoredMember? stored, List<PurchaseImport> purchases, CancellationToken ct)
     {
@@ -98,7 +106,7 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             return MemberResult.Rejected(new Rejection(member.Line, false, "memberId", "The member's personal data was erased: an erased member is not imported again."));
         }
 
-        if (stored.Profile != member.Profile)
+        if (!SameProfile(stored.Profile, member.Profile))
         {
             return MemberResult.Rejected(new Rejection(member.Line, false, "memberId", "Is enrolled already, with another profile: an import does not change members it did not create."));
         }

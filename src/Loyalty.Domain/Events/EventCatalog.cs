@@ -57,7 +57,7 @@ public static class EventCatalog
         "loyalty.member.erased", typeof(MemberDataErased), "A member's personal data was erased; the anonymised account stays.");
 
     public static readonly EventKind ConsentChanged = new(
-        "loyalty.consent.changed", typeof(ConsentChanged), "A member's consent to marketing SMS changed (through the API or a STOP/START reply).");
+        "loyalty.consent.changed", typeof(ConsentChanged), "A member's SMS consent changed (through the API, a STOP/START/YES reply, an import or erasure).");
 
     public static IReadOnlyList<EventKind> All { get; } =
     [
@@ -143,5 +143,10 @@ public sealed record MemberUpdated(IReadOnlyList<string> Changed);
 
 public sealed record MemberDataErased(DateTimeOffset ErasedAt);
 
-/// <param name="Channel">How the member asked: <c>api</c> (a profile PUT) or <c>sms</c> (a STOP or START reply).</param>
-public sealed record ConsentChanged(bool SmsOptIn, string Channel);
+/// <param name="SmsOptIn">Whether marketing SMS may go out now (consent granted).</param>
+/// <param name="Channel">How it changed: <c>api</c> (a profile PUT), <c>sms</c> (a STOP, START or YES reply),
+/// <c>import</c> or <c>erasure</c>.</param>
+/// <param name="Consent">The marketing consent: <c>granted</c>, <c>pending</c> (a double opt-in request waits for YES),
+/// <c>revoked</c> or <c>none</c>.</param>
+/// <param name="Transactional">Whether transactional SMS (thank-you, voucher notices) may go out.</param>
+public sealed record ConsentChanged(bool SmsOptIn, string Channel, string Consent, bool Transactional);

@@ -26,7 +26,16 @@ public sealed record MemberProfile
 
     private readonly TimeZoneInfo zone = TimeZoneInfo.Utc;
 
-    public bool SmsOptIn { get; init; }
+    /// <summary>The member's SMS consent: marketing (granted, pending, revoked or none) and transactional.</summary>
+    public SmsConsent Sms { get; init; } = SmsConsent.None;
+
+    /// <summary>Whether marketing SMS may go out: consent granted. Setting it (a request, a test) grants or clears it
+    /// without a date; <see cref="Operations.Consents"/> decides what a request makes of it.</summary>
+    public bool SmsOptIn
+    {
+        get => Sms.State == ConsentState.Granted;
+        init => Sms = Sms with { State = value ? ConsentState.Granted : ConsentState.None };
+    }
 
     public MemberId? ReferredBy { get; init; }
 

@@ -17,11 +17,19 @@ public static class Profiles
     /// <summary>Decides a PUT of the profile on the member as stored (null: not enrolled yet). Erasure is final. A referrer
     /// must be another member who enrolled before (<paramref name="referrerExists"/>), and is set only at enrolment: an
     /// update that leaves it out keeps it. Together these rule out referral loops.</summary>
-    public static ProfileDecision Decide(MemberId id, Member? current, MemberProfile requested, bool referrerExists)
+    /// <param name="consent">How the program asks for SMS consent: the requested profile's <c>SmsOptIn</c> and
+    /// transactional consent are then what the caller asks for, and <see cref="Consents.Requested"/> decides what is
+    /// stored. Without it the requested consent is stored as it is.</param>
+    public static ProfileDecision Decide(MemberId id, Member? current, MemberProfile requested, bool referrerExists, ConsentPolicy? consent = null, DateTimeOffset now = default)
     {
         if (current is { IsErased: true })
         {
             return new MemberErased();
+        }
+
+        if (consent is not null)
+        {
+            requested = requested with { Sms = Consents.Requested(current?.Profile.Sms ?? SmsConsent.None, requested.SmsOptIn, requested.Sms.Transactional, consent, now) };
         }
 
         var kept = current?.Profile.ReferredBy;
@@ -52,7 +60,7 @@ public static class Profiles
 
     /// <summary>The events of storing <paramref name="profile"/> for the member as stored (null: enrolling now): enrolled,
     /// or updated with the names of the fields that changed (none when nothing did), and a consent change.</summary>
-    public static IReadOnlyList<DomainEvent> Saved(Member? before, MemberProfile profile, DateTimeOffset enrolledAt)
+    public static IReadOnlyList<DomainEvent> Saved(Member? before, MemberProfile profile, DateTimeOffset enrolledAt, string channel = "api")
     {
         if (before is null)
         {
@@ -67,7 +75,8 @@ public static class Profiles
             ("birthday", was.Birthday != profile.Birthday),
             ("locale", was.Locale != profile.Locale),
             ("timeZone", was.TimeZone != profile.TimeZone),
-            ("smsOptIn", was.SmsOptIn != profile.SmsOptIn),
+            ("smsOptIn", was.Sms.State != profile.Sms.State),
+            ("smsTransactional", was.Sms.Transactional != profile.Sms.Transactional),
             ("cards", !was.Cards.SequenceEqual(profile.Cards)),
         }.Where(f => f.Changed).Select(f => f.Field).ToList();
         var events = new List<DomainEvent>();
@@ -76,9 +85,9 @@ public static class Profiles
             events.Add(new DomainEvent(EventCatalog.MemberUpdated, new MemberUpdated(changed)));
         }
 
-        if (was.SmsOptIn != profile.SmsOptIn)
+        if (was.Sms.State != profile.Sms.State || was.Sms.Transactional != profile.Sms.Transactional)
         {
-            events.Add(ConsentChanged(profile.SmsOptIn, "api"));
+            events.Add(ConsentChanged(profile.Sms, channel));
         }
 
         return events;
@@ -86,6 +95,7 @@ public static class Profiles
 
     public static DomainEvent Erased(DateTimeOffset at) => new(EventCatalog.MemberErased, new MemberDataErased(at));
 
-    /// <param name="channel">How the member asked: <c>api</c> or <c>sms</c>.</param>
-    public static DomainEvent ConsentChanged(bool smsOptIn, string channel) => new(EventCatalog.ConsentChanged, new ConsentChanged(smsOptIn, channel));
+    /// <param name="channel">How it changed: <c>api</c>, <c>sms</c>, <c>import</c> or <c>erasure</c>.</param>
+    public static DomainEvent ConsentChanged(SmsConsent consent, string channel) =>
+        new(EventCatalog.ConsentChanged, new ConsentChanged(consent.State == ConsentState.Granted, channel, SmsConsent.Name(consent.State), consent.Transactional));
 }

@@ -9,13 +9,47 @@ public enum Campaign
     ExpiryWarning,
     WinbackAtRisk,
     WinbackLapsed,
+
+    /// <summary>The answer to HELP or INFO.</summary>
+    Help,
+
+    /// <summary>The answer to BAL, BALANCE or POINTS.</summary>
+    Balance,
+
+    /// <summary>The confirmation of a STOP.</summary>
+    StopConfirmation,
+
+    /// <summary>The confirmation of a START (or a YES that confirmed a pending request).</summary>
+    StartConfirmation,
+
+    /// <summary>The double opt-in request: reply YES to get marketing messages.</summary>
+    OptInRequest,
+
+    /// <summary>Thanks for a purchase, with the points earned and the balance.</summary>
+    ThankYou,
+
+    /// <summary>A voucher was issued to the member.</summary>
+    VoucherIssued,
+}
+
+/// <summary>What rules a campaign's messages follow.</summary>
+public enum CampaignKind
+{
+    /// <summary>Needs marketing consent, keeps the sending window, one a day and the weekly cap.</summary>
+    Marketing,
+
+    /// <summary>Answers the member's own message (or their request for consent): at once, without consent or caps.</summary>
+    Reply,
+
+    /// <summary>Needs transactional consent, keeps the sending window, not counted against the marketing caps.</summary>
+    Transactional,
 }
 
 /// <summary>The names campaigns have in the program definition and in outbox keys (<c>birthday</c>,
 /// <c>expiry-warning</c>, <c>winback-at-risk</c>, <c>winback-lapsed</c>).</summary>
 public static class CampaignNames
 {
-    public static IReadOnlyList<Campaign> All { get; } = [Campaign.Birthday, Campaign.ExpiryWarning, Campaign.WinbackAtRisk, Campaign.WinbackLapsed];
+    public static IReadOnlyList<Campaign> All { get; } = Enum.GetValues<Campaign>();
 
     public static string Name(this Campaign campaign) => campaign switch
     {
@@ -23,7 +57,21 @@ public static class CampaignNames
         Campaign.ExpiryWarning => "expiry-warning",
         Campaign.WinbackAtRisk => "winback-at-risk",
         Campaign.WinbackLapsed => "winback-lapsed",
+        Campaign.Help => "help",
+        Campaign.Balance => "balance",
+        Campaign.StopConfirmation => "stop-confirmation",
+        Campaign.StartConfirmation => "start-confirmation",
+        Campaign.OptInRequest => "opt-in-request",
+        Campaign.ThankYou => "thank-you",
+        Campaign.VoucherIssued => "voucher-issued",
         _ => throw new ArgumentOutOfRangeException(nameof(campaign), campaign, null),
+    };
+
+    public static CampaignKind Kind(this Campaign campaign) => campaign switch
+    {
+        Campaign.Birthday or Campaign.ExpiryWarning or Campaign.WinbackAtRisk or Campaign.WinbackLapsed => CampaignKind.Marketing,
+        Campaign.ThankYou or Campaign.VoucherIssued => CampaignKind.Transactional,
+        _ => CampaignKind.Reply,
     };
 
     public static bool TryParse([NotNullWhen(true)] string? name, out Campaign campaign)
@@ -42,6 +90,15 @@ public static class CampaignNames
     }
 
     /// <summary>The placeholders a template of <paramref name="campaign"/> may use: the values its sender has.</summary>
-    public static IReadOnlySet<string> PlaceholdersOf(this Campaign campaign) =>
-        campaign == Campaign.ExpiryWarning ? Placeholders.WithExpiry : Placeholders.Common;
+    public static IReadOnlySet<string> PlaceholdersOf(this Campaign campaign) => campaign switch
+    {
+        Campaign.ExpiryWarning => Placeholders.WithExpiry,
+        Campaign.Help => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact, Placeholders.OptOut),
+        Campaign.Balance => Placeholders.Of(Placeholders.FirstName, Placeholders.ProgramName, Placeholders.Points, Placeholders.Tier, Placeholders.NextExpiry),
+        Campaign.StopConfirmation or Campaign.OptInRequest => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact),
+        Campaign.StartConfirmation => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact, Placeholders.OptOut),
+        Campaign.ThankYou => Placeholders.Of(Placeholders.FirstName, Placeholders.ProgramName, Placeholders.EarnedPoints, Placeholders.Points, Placeholders.OptOut),
+        Campaign.VoucherIssued => Placeholders.Of(Placeholders.FirstName, Placeholders.ProgramName, Placeholders.Reward, Placeholders.OptOut),
+        _ => Placeholders.Common,
+    };
 }

@@ -32,7 +32,65 @@ public static class DefaultTemplates
                 ["zh-CN"] = "{firstName}，我们很想念您！您在{programName}的积分余额{points}依然有效，期待再次为您服务。{optOut}",
                 ["ru"] = "Давно не виделись, {firstName}! Ваши баллы {programName} на месте, баланс: {points}. Будем рады вас видеть! {optOut}",
             },
+            ["help"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "{programName}: points and offers by SMS. Text BAL for your balance. {contact} {optOut}",
+                ["zh-CN"] = "{programName}：短信积分与优惠。发送BAL查询余额。{contact}{optOut}",
+                ["ru"] = "{programName}: баллы и предложения по SMS. Баланс: отправьте BAL. {contact} {optOut}",
+            },
+            ["balance"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "{programName}: your points balance is {points}. {tier} {nextExpiry}",
+                ["zh-CN"] = "{programName}：您的积分余额为{points}。{tier}{nextExpiry}",
+                ["ru"] = "{programName}: баланс баллов: {points}. {tier} {nextExpiry}",
+            },
+            ["stop-confirmation"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "{programName}: you are unsubscribed and will get no more messages. Reply START to resubscribe.",
+                ["zh-CN"] = "{programName}：您已退订，将不再收到短信。回复START重新订阅。",
+                ["ru"] = "{programName}: вы отписались и больше не получите сообщений. Подписаться снова: ответьте START.",
+            },
+            ["start-confirmation"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "{programName}: you are subscribed to loyalty messages, a few a week at most. Msg & data rates may apply. {optOut}",
+                ["zh-CN"] = "{programName}：您已订阅会员短信，每周最多几条。{optOut}",
+                ["ru"] = "{programName}: вы подписаны на сообщения программы, не больше нескольких в неделю. {optOut}",
+            },
+            ["opt-in-request"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "{programName}: reply YES to get loyalty offers by SMS, a few a week at most. Msg & data rates may apply. Reply STOP to cancel.",
+                ["zh-CN"] = "{programName}：回复YES即可通过短信接收会员优惠，每周最多几条。回复STOP取消。",
+                ["ru"] = "{programName}: ответьте ДА, чтобы получать предложения программы по SMS, не больше нескольких в неделю. Отказ: STOP.",
+            },
+            ["thank-you"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "Thanks for your purchase, {firstName}! You earned {earnedPoints} {programName} points; your balance is now {points}. {optOut}",
+                ["zh-CN"] = "{firstName}，感谢您的惠顾！您获得了{earnedPoints}积分，{programName}积分余额：{points}。{optOut}",
+                ["ru"] = "Спасибо за покупку, {firstName}! Начислено баллов {programName}: {earnedPoints}. Баланс: {points}. {optOut}",
+            },
+            ["voucher-issued"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "Good news, {firstName}: your {reward} voucher from {programName} is ready. Show it at the till. {optOut}",
+                ["zh-CN"] = "{firstName}，好消息：您的{programName}“{reward}”已发放，结账时出示即可使用。{optOut}",
+                ["ru"] = "{firstName}, ваш купон «{reward}» от {programName} готов: покажите его на кассе. {optOut}",
+            },
         };
+
+    /// <summary>The sentence of <see cref="Placeholders.Tier"/>, per locale ({0}: the tier's name).</summary>
+    public static IReadOnlyDictionary<string, string> Tier { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Tier: {0}.",
+        ["zh-CN"] = "会员等级：{0}。",
+        ["ru"] = "Уровень: {0}.",
+    };
+
+    /// <summary>The sentence of <see cref="Placeholders.NextExpiry"/>, per locale ({0}: the points, {1}: the day).</summary>
+    public static IReadOnlyDictionary<string, string> NextExpiry { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Points expiring on {1}: {0}.",
+        ["zh-CN"] = "{1}到期积分：{0}。",
+        ["ru"] = "{1} сгорят баллы: {0}.",
+    };
 
     /// <summary>The sentence of <see cref="Placeholders.ExpiringVouchers"/>, per locale ({0}: how many vouchers). The
     /// wording avoids a plural that depends on the number.</summary>

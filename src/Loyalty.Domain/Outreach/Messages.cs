@@ -29,9 +29,14 @@ public readonly record struct OutboxKey(MemberId Member, Campaign Campaign, stri
         return parts.Length == 3 && TryCreate(parts[0], parts[1], parts[2], out key);
     }
 
-    private static bool ValidPeriod(Campaign campaign, [NotNullWhen(true)] string? period) => campaign == Campaign.Birthday
-        ? OutreachRules.TryParsePeriodYear(period, out _)
-        : OutreachRules.TryParsePeriodDay(period, out _);
+    // Marketing periods are a year or a day; replies and transactional messages are keyed by what they answer (the
+    // inbound message, the pending request, the purchase, the voucher code), each an id.
+    private static bool ValidPeriod(Campaign campaign, [NotNullWhen(true)] string? period) => campaign switch
+    {
+        Campaign.Birthday => OutreachRules.TryParsePeriodYear(period, out _),
+        _ when campaign.Kind() == CampaignKind.Marketing => OutreachRules.TryParsePeriodDay(period, out _),
+        _ => Ids.IsValid(period),
+    };
 
     public override string ToString() => Tag;
 }
@@ -121,10 +126,12 @@ public static class Sending
         var zone = s.Member?.Profile.Zone ?? TimeZoneInfo.Utc;
         var now = s.Now;
         var localToday = SendingWindows.LocalDay(now, zone);
+        var kind = message.Key.Campaign.Kind();
         var check = Check(rules, message.Key, s, zone);
-        var target = check.Skip is null ? rules.SendingWindow.NextOpening(check.NotBefore > now ? check.NotBefore : now, zone) : now;
+        var notBefore = check.NotBefore > now ? check.NotBefore : now;
+        var target = check.Skip is not null ? now : kind == CampaignKind.Reply ? notBefore : rules.SendingWindow.NextOpening(notBefore, zone);
         var why = check.Why;
-        if (check.Skip is null && message.Status == MessageStatus.Planned && target <= now && CapTarget(rules, s, zone, localToday) is { } cap)
+        if (kind == CampaignKind.Marketing && check.Skip is null && message.Status == MessageStatus.Planned && target <= now && CapTarget(rules, s, zone, localToday) is { } cap)
         {
             // Due now as far as the member goes; the frequency rules move it to another day.
             (target, why) = cap.At > target ? (cap.At, cap.Why) : (target, cap.Why);
@@ -180,6 +187,10 @@ public static class Sending
         }
 
         var (account, profile) = (member.Account, member.Profile);
+        if (key.Campaign.Kind() != CampaignKind.Marketing)
+        {
+            return CheckOther(key, s.Message.PlannedFor, member, s.Now);
+        }
 
         if (!profile.SmsOptIn)
         {
@@ -224,6 +235,38 @@ public static class Sending
         }
     }
 
+    /// <summary>How long a reply or a transactional message stays worth sending after it was due.</summary>
+    public static readonly TimeSpan OtherMessagesKeep = TimeSpan.FromDays(2);
+
+    /// <summary>Replies go whatever the consent (the member asked, or asked for consent); transactional messages need
+    /// transactional consent; a confirmation request only while its request is pending, a voucher notice only while
+    /// the voucher can be used.</summary>
+    private static Validity CheckOther(OutboxKey key, DateTimeOffset plannedFor, Member member, DateTimeOffset now)
+    {
+        var profile = member.Profile;
+        if (string.IsNullOrEmpty(profile.Phone))
+        {
+            return Validity.Skipped("no-phone");
+        }
+
+        var stale = plannedFor + OtherMessagesKeep;
+        switch (key.Campaign)
+        {
+            case Campaign.OptInRequest:
+                return profile.Sms.IsPendingAt(now) && profile.Sms.Since is { } since && Consents.RequestPeriod(since) == key.Period
+                    ? new Validity(null, now, profile.Sms.PendingUntil, "request-expired", "")
+                    : Validity.Skipped("not-pending");
+            case Campaign.ThankYou or Campaign.VoucherIssued when !profile.Sms.Transactional:
+                return Validity.Skipped("no-consent");
+            case Campaign.VoucherIssued when !member.Account.VouchersAt(now).Any(v => v.Code == key.Period && v.Status == Ledger.VoucherStatus.Active):
+                return Validity.Skipped("voucher-gone");
+            case Campaign.ThankYou or Campaign.VoucherIssued:
+                return new Validity(null, now, stale, "too-late", "quiet-hours");
+            default:
+                return new Validity(null, now, stale, "too-late", "");
+        }
+    }
+
     /// <summary>The sending window of the first day the frequency rules allow, when today is not it; null when today is
     /// fine. A message of higher priority planned for today goes first; a day holds one message; any 7 days hold at
     /// most <see cref="OutreachDefinition.MaxPerWeek"/>.</summary>
@@ -232,6 +275,7 @@ public static class Sending
         var key = s.Message.Key;
         var tomorrow = rules.SendingWindow.On(today.AddDays(1), zone).Opens;
         var outranked = s.Others.Any(o => o.Key != key
+            && o.Key.Campaign.Kind() == CampaignKind.Marketing
             && o.Status is MessageStatus.Planned or MessageStatus.Sending
             && o.Key.Campaign.Priority() < key.Campaign.Priority()
             && SendingWindows.LocalDay(o.PlannedFor, zone) == today);

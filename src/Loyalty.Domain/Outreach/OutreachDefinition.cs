@@ -36,6 +36,28 @@ public sealed record OutreachDefinition
     /// <summary>Dormancy thresholds for win-back messages.</summary>
     public WinBackRules WinBack { get; init; } = new();
 
+    /// <summary>Whether a consent given through the API waits for the member's YES, and for how long. On unless the
+    /// program turns it off.</summary>
+    public DoubleOptInRules DoubleOptIn { get; init; } = new();
+
+    /// <summary>How to reach the program, per locale, for HELP answers (e.g. <c>"Questions: +1 425 555 0100."</c>).</summary>
+    public IReadOnlyDictionary<string, string> Contact { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether a STOP and a START are confirmed by a reply (only ever where the sender can take replies). Default on.</summary>
+    public bool Confirmations { get; init; } = true;
+
+    /// <summary>Balance answers a member's number gets in a day at most. Default 3.</summary>
+    public int BalanceRepliesPerDay { get; init; } = 3;
+
+    /// <summary>Which transactional messages the program sends (both off unless turned on).</summary>
+    public TransactionalRules Transactional { get; init; } = new();
+
+    /// <summary>How the program asks for SMS consent.</summary>
+    public Operations.ConsentPolicy ConsentPolicy => new(DoubleOptIn.Enabled, TimeSpan.FromHours(DoubleOptIn.ExpiresAfterHours));
+
+    /// <summary>The contact line in <paramref name="locale"/>'s best language; null when the program names none.</summary>
+    public string? ContactIn(string? locale) => Contact.Count == 0 ? null : Program.Localized.Pick(Contact, locale ?? Locales.Fallback);
+
     /// <summary>The templates in force for <paramref name="campaign"/>, locale → text.</summary>
     public IReadOnlyDictionary<string, string> TemplatesFor(Campaign campaign) =>
         Templates.TryGetValue(campaign.Name(), out var own) ? own : DefaultTemplates.Templates[campaign.Name()];
@@ -75,6 +97,24 @@ public sealed record OutreachDefinition
         if (!(WinBack.AtRiskDays > 0 && WinBack.AtRiskDays < WinBack.LapsedDays && WinBack.LapsedDays < WinBack.GiveUpDays && WinBack.GiveUpDays <= 3650))
         {
             errors.Add($"{Path}.winBack: need 0 < atRiskDays < lapsedDays < giveUpDays <= 3650");
+        }
+
+        if (DoubleOptIn.ExpiresAfterHours is < 1 or > 720)
+        {
+            errors.Add($"{Path}.doubleOptIn.expiresAfterHours: must be between 1 and 720");
+        }
+
+        if (BalanceRepliesPerDay is < 0 or > 20)
+        {
+            errors.Add($"{Path}.balanceRepliesPerDay: must be between 0 and 20");
+        }
+
+        foreach (var (locale, contact) in Contact)
+        {
+            if (!Locales.TryGetCulture(locale, out _) || string.IsNullOrWhiteSpace(contact) || contact.Length > 160)
+            {
+                errors.Add($"{Path}.contact.{locale}: needs a known locale (en, zh-CN, ru) and a text of 1 to 160 characters");
+            }
         }
 
         foreach (var name in Templates.Keys)
@@ -181,7 +221,7 @@ public sealed record OutreachDefinition
                         $"on a sample message, more than {maxSegments}; ACS bills each segment");
                 }
 
-                if (!MessageTemplate.Parse(text!, out _)!.PlaceholdersUsed.Contains(Placeholders.OptOut))
+                if (campaign.Kind() == CampaignKind.Marketing && !MessageTemplate.Parse(text!, out _)!.PlaceholdersUsed.Contains(Placeholders.OptOut))
                 {
                     warnings.Add($"{where}: no {{{Placeholders.OptOut}}}; marketing messages should say how to opt out");
                 }
@@ -193,13 +233,18 @@ public sealed record OutreachDefinition
         return reports;
     }
 
-    private static TemplateValues Sample(string locale, string programName) => new()
+    private TemplateValues Sample(string locale, string programName) => new()
     {
         ProgramName = programName,
         FirstName = SampleNames[Locales.Resolve(locale, SampleNames.Keys)],
         Points = new Points(12_345),
         ExpiringPoints = new Points(2_500),
         ExpiryDate = new DateOnly(2026, 9, 30),
+        Contact = ContactIn(locale),
+        Tier = SampleTiers[Locales.Resolve(locale, SampleTiers.Keys)],
+        NextExpiry = (new Points(2_500), new DateOnly(2026, 9, 30)),
+        EarnedPoints = new Points(1_250),
+        Reward = SampleRewards[Locales.Resolve(locale, SampleRewards.Keys)],
     };
 
     private static readonly Dictionary<string, string> SampleNames = new(StringComparer.OrdinalIgnoreCase)
@@ -207,6 +252,20 @@ public sealed record OutreachDefinition
         ["en"] = "Alexandra",
         ["zh-CN"] = "欧阳娜娜",
         ["ru"] = "Александра",
+    };
+
+    private static readonly Dictionary<string, string> SampleTiers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Platinum",
+        ["zh-CN"] = "白金卡",
+        ["ru"] = "Платина",
+    };
+
+    private static readonly Dictionary<string, string> SampleRewards = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = "Free pastry of your choice",
+        ["zh-CN"] = "任选免费糕点一份",
+        ["ru"] = "Бесплатная выпечка на выбор",
     };
 
     private static List<string> Problems(Campaign campaign, string locale, string text, IReadOnlyDictionary<string, string> hints)
@@ -255,6 +314,25 @@ public sealed record TemplateReport(
     int SegmentsWithNonGsmName,
     string Sample,
     IReadOnlyList<string> Warnings);
+
+/// <summary>Double opt-in: <c>"doubleOptIn": { "enabled": true, "expiresAfterHours": 48 }</c>.</summary>
+public sealed record DoubleOptInRules
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long a confirmation request waits for YES before it expires. Default 48 hours.</summary>
+    public int ExpiresAfterHours { get; init; } = 48;
+}
+
+/// <summary>Transactional messages: <c>"transactional": { "thankYou": true, "voucherIssued": true }</c>.</summary>
+public sealed record TransactionalRules
+{
+    /// <summary>A thank-you after each purchase, with the points earned and the balance.</summary>
+    public bool ThankYou { get; init; }
+
+    /// <summary>A notice when a voucher is issued to the member.</summary>
+    public bool VoucherIssued { get; init; }
+}
 
 /// <summary>Local hours when messages may be sent: from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive).</summary>
 public sealed record SendingWindow

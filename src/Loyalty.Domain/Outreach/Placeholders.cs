@@ -26,15 +26,30 @@ public static class Placeholders
     /// <summary>How to opt out, in the template's locale (<c>Reply STOP to opt out</c>).</summary>
     public const string OptOut = "optOut";
 
+    /// <summary>How to reach the program, from <c>outreach.contact</c> in the template's locale (HELP answers); left
+    /// out when the program names none.</summary>
+    public const string Contact = "contact";
+
+    /// <summary>A sentence naming the member's tier in the template's locale; left out without tiers.</summary>
+    public const string Tier = "tier";
+
+    /// <summary>A sentence naming the points that expire next and when (balance answers), left out when none expire.</summary>
+    public const string NextExpiry = "nextExpiry";
+
+    /// <summary>The points a purchase earned (thank-you messages).</summary>
+    public const string EarnedPoints = "earnedPoints";
+
+    /// <summary>The name of the reward a voucher is for, in the template's locale (voucher notices).</summary>
+    public const string Reward = "reward";
+
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        FirstName, Points, ExpiringPoints, ExpiringVouchers, ExpiryDate, ProgramName, OptOut,
+        FirstName, Points, ExpiringPoints, ExpiringVouchers, ExpiryDate, ProgramName, OptOut, Contact, Tier, NextExpiry, EarnedPoints, Reward,
     };
 
-    internal static IReadOnlySet<string> Common { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        FirstName, Points, ProgramName, OptOut,
-    };
+    internal static IReadOnlySet<string> Common { get; } = Of(FirstName, Points, ProgramName, OptOut);
 
-    internal static IReadOnlySet<string> WithExpiry { get; } = new HashSet<string>(All, StringComparer.Ordinal);
+    internal static IReadOnlySet<string> WithExpiry { get; } = Of(FirstName, Points, ExpiringPoints, ExpiringVouchers, ExpiryDate, ProgramName, OptOut);
+
+    internal static IReadOnlySet<string> Of(params string[] names) => new HashSet<string>(names, StringComparer.Ordinal);
 }

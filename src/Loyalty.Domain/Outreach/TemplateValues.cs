@@ -20,6 +20,24 @@ public sealed record TemplateValues
     /// <summary>Active vouchers that expire by <see cref="ExpiryDate"/>.</summary>
     public int ExpiringVouchers { get; init; }
 
+    /// <summary>How to reach the program, in the member's language; null when the program names none.</summary>
+    public string? Contact { get; init; }
+
+    /// <summary>The member's tier name, in the member's language; null without tiers (the sentence is left out).</summary>
+    public string? Tier { get; init; }
+
+    /// <summary>The points that expire next and their day, if any do.</summary>
+    public (Points Points, DateOnly On)? NextExpiry { get; init; }
+
+    public Points? EarnedPoints { get; init; }
+
+    /// <summary>The reward's name, in the member's language.</summary>
+    public string? Reward { get; init; }
+
+    /// <summary>Whether the member can reply to the sender: an alphanumeric sender cannot take replies, so its messages
+    /// leave the opt-out hint out.</summary>
+    public bool CanReply { get; init; } = true;
+
     /// <summary>The text for <paramref name="placeholder"/> in <paramref name="culture"/>; null for an unknown
     /// first name. Throws when the campaign's sender did not supply a value its template needs.</summary>
     internal string? Format(string placeholder, CultureInfo culture, string optOut) => PlainSpaces(placeholder switch
@@ -32,7 +50,14 @@ public sealed record TemplateValues
             ? string.Format(culture, Program.Localized.Pick(DefaultTemplates.ExpiringVouchers, culture.Name), ExpiringVouchers)
             : null,
         Placeholders.ProgramName => ProgramName,
-        Placeholders.OptOut => optOut,
+        Placeholders.OptOut => CanReply ? optOut : null,
+        Placeholders.Contact => string.IsNullOrWhiteSpace(Contact) ? null : Contact.Trim(),
+        Placeholders.Tier => string.IsNullOrWhiteSpace(Tier) ? null : string.Format(culture, Program.Localized.Pick(DefaultTemplates.Tier, culture.Name), Tier),
+        Placeholders.NextExpiry => NextExpiry is { } next
+            ? string.Format(culture, Program.Localized.Pick(DefaultTemplates.NextExpiry, culture.Name), next.Points.Value.ToString("N0", culture), FormatDate(next.On, culture))
+            : null,
+        Placeholders.EarnedPoints => (EarnedPoints ?? throw Missing(placeholder)).Value.ToString("N0", culture),
+        Placeholders.Reward => Reward ?? throw Missing(placeholder),
         _ => throw new ArgumentOutOfRangeException(nameof(placeholder), placeholder, "not a placeholder"),
     });
 

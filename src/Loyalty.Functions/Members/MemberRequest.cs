@@ -8,6 +8,11 @@ namespace Loyalty.Functions.Members;
 
 /// <summary>The body of <c>PUT /api/members/{memberId}</c>. PUT replaces the profile: an omitted field takes its
 /// default (no phone, <c>en</c>, <c>UTC</c>, not opted in).</summary>
+/// <param name="SmsOptIn">Asks for marketing SMS: with double opt-in the consent is <c>pending</c> until the member
+/// replies YES to the confirmation request; false withdraws it.</param>
+/// <param name="SmsTransactional">Asks for transactional SMS (a thank-you after a purchase, voucher notices).</param>
+/// <param name="SmsConsentWording">The wording the member was shown when they gave or withdrew consent (the program's
+/// text, at most 500 characters), kept in the consent record.</param>
 public sealed record MemberRequest(
     string? Phone,
     string? FirstName,
@@ -16,7 +21,9 @@ public sealed record MemberRequest(
     string? TimeZone,
     bool? SmsOptIn,
     string? ReferredBy,
-    IReadOnlyList<string?>? Cards = null)
+    IReadOnlyList<string?>? Cards = null,
+    bool? SmsTransactional = null,
+    string? SmsConsentWording = null)
 {
     /// <summary>Cards a member may carry at once.</summary>
     public const int MaxCards = 10;
@@ -33,10 +40,11 @@ public sealed record MemberRequest(
             Birthday = ParseBirthday(v, today),
             Locale = NormaliseLocale(v),
             TimeZone = NormaliseTimeZone(v),
-            SmsOptIn = SmsOptIn ?? false,
+            Sms = new SmsConsent { State = SmsOptIn == true ? ConsentState.Granted : ConsentState.None, Transactional = SmsTransactional ?? false },
             ReferredBy = v.Id<MemberId>("referredBy", ReferredBy, required: false),
             Cards = ParseCards(v),
         };
+        v.Text("smsConsentWording", SmsConsentWording, 500);
         return v.HasErrors ? null : profile;
     }
 

@@ -1,5 +1,6 @@
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
 
 namespace Loyalty.Functions.Members;
@@ -9,6 +10,8 @@ namespace Loyalty.Functions.Members;
 /// <param name="TierProgress">How far the next tier is; null at the top tier (or without tiers).</param>
 /// <param name="Vouchers">The vouchers the member can use now.</param>
 /// <param name="ErasedAt">When the member's personal data was erased (the profile fields are then empty); null otherwise.</param>
+/// <param name="SmsOptIn">Whether marketing SMS may go out: consent granted (see <paramref name="Sms"/>).</param>
+/// <param name="Sms">The member's SMS consent as it stands.</param>
 public sealed record MemberResponse(
     string MemberId,
     string? FirstName,
@@ -25,7 +28,8 @@ public sealed record MemberResponse(
     IReadOnlyList<VoucherSummary> Vouchers,
     DateTimeOffset EnrolledAt,
     DateTimeOffset? LastPurchaseAt,
-    DateTimeOffset? ErasedAt = null)
+    DateTimeOffset? ErasedAt = null,
+    SmsResponse? Sms = null)
 {
     public static MemberResponse From(StoredMember m, ProgramDefinition program, DateTimeOffset now) => new(
         m.Id.Value,
@@ -43,7 +47,23 @@ public sealed record MemberResponse(
         [.. m.Account.VouchersAt(now).Where(v => v.Status == VoucherStatus.Active).Select(v => new VoucherSummary(v.Code, v.RewardId, v.ExpiresOn))],
         m.Account.EnrolledAt,
         m.Account.LastPurchaseAt,
-        m.ErasedAt);
+        m.ErasedAt,
+        SmsResponse.From(m.Profile.Sms, now));
+}
+
+/// <summary>A member's SMS consent.</summary>
+/// <param name="Consent">Marketing SMS: <c>granted</c>, <c>pending</c> (a double opt-in request waits for the member's
+/// YES), <c>revoked</c> or <c>none</c> (never given, or a request expired unanswered).</param>
+/// <param name="Since">Since when it has stood so (for an expired request, its expiry); null when never set.</param>
+/// <param name="PendingUntil">When a pending request expires.</param>
+/// <param name="Transactional">Whether transactional SMS (thank-you, voucher notices) may go out.</param>
+public sealed record SmsResponse(string Consent, DateTimeOffset? Since, DateTimeOffset? PendingUntil, bool Transactional)
+{
+    public static SmsResponse From(SmsConsent sms, DateTimeOffset now) => new(
+        SmsConsent.Name(sms.At(now)),
+        sms.SinceAt(now),
+        sms.IsPendingAt(now) ? sms.PendingUntil : null,
+        sms.Transactional);
 }
 
 /// <param name="Balance">All the member's points (negative when a return took back points already spent and the program

@@ -4,6 +4,7 @@ using Loyalty.Domain;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
+using Loyalty.Functions.Outreach;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Members;
@@ -29,7 +30,7 @@ public static class MembersApi
     }
 
     private static async Task<Results<Created<MemberResponse>, Ok<MemberResponse>, ProblemHttpResult>> PutMember(
-        string memberId, HttpRequest request, MemberStore store, ProgramDefinition program, TimeProvider time, CancellationToken ct)
+        string memberId, HttpRequest request, MemberStore store, MemberMessages messages, ProgramDefinition program, TimeProvider time, CancellationToken ct)
     {
         if (!MemberId.TryParse(memberId, out var id))
         {
@@ -44,6 +45,7 @@ public static class MembersApi
 
         var v = new Validator();
         var profile = body!.ToProfile(v, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        var actor = Actor.Read(request, v);
         if (v.HasErrors)
         {
             return Problems.Invalid(v.Errors);
@@ -52,11 +54,16 @@ public static class MembersApi
         // The one read outside the save: whether a named referrer exists (and is not erased). The rules are decided on
         // the member as the save reads it.
         var referrerExists = profile!.ReferredBy is { } named && named != id && await store.GetAsync(named, ct) is { IsErased: false };
-        var save = await store.SaveProfileAsync(id, current => Profiles.Decide(id, current, profile, referrerExists), ct);
+        var consent = new ConsentSource("api", ConsentRequestId(request.HttpContext), actor, body.SmsConsentWording);
+        var save = await store.SaveProfileAsync(
+            id, current => Profiles.Decide(id, current, profile, referrerExists, program.Outreach.ConsentPolicy, time.GetUtcNow()), consent, ct);
         if (save.Refusal is { } refusal)
         {
             return Problems.Refused(refusal);
         }
+
+        // After the commit: a crash before it leaves the consent pending, and the same PUT again plans the request.
+        await messages.AfterProfileSavedAsync(save.Member!, ct);
 
         var response = MemberResponse.From(save.Member!, program, time.GetUtcNow());
         return save.Created ? TypedResults.Created($"/api/members/{id.Value}", response) : TypedResults.Ok(response);
@@ -150,6 +157,13 @@ public static class MembersApi
         return TypedResults.Ok(new LedgerPage(
             [.. entries.Select(LedgerEntryResponse.From)],
             next?.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    // The request's trace id where it fits a row key (ASP.NET Core's "0HN…:00000001" does once reduced), else a new id.
+    private static string ConsentRequestId(HttpContext http)
+    {
+        var kept = new string([.. http.TraceIdentifier.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]);
+        return Ids.IsValid(kept) ? kept + "-" + Guid.NewGuid().ToString("N")[..8] : Guid.NewGuid().ToString("N");
     }
 
     private static ProblemHttpResult InvalidId() =>

@@ -31,6 +31,7 @@ public static partial class OutreachFunctions
         services.AddSingleton<OutreachPlanner>();
         services.AddSingleton<OutreachSender>();
         services.AddSingleton<SmsInboundHandler>();
+        services.AddSingleton<MemberMessages>();
         services.AddSingleton<OutreachReconciler>();
         return services;
     }

@@ -235,6 +235,33 @@ public sealed partial class OutreachPlanner(
             return true;
         }
 
+        return await RequeueLostAsync(key, now, run, ct);
+    }
+
+    /// <summary>Plans one reply or transactional message (<paramref name="row"/>, planned): adds it and enqueues its
+    /// send job, due at its <see cref="OutboxRow.PlannedFor"/>; the sender decides everything else when it comes. With
+    /// a <paramref name="counter"/>, it is added only while fewer than <paramref name="limit"/> were added under it.
+    /// Planning a message again (a redelivered request, a replayed purchase) adds nothing, and enqueues a job that was
+    /// lost. True when the message is planned and its job is on the queue.</summary>
+    public async Task<bool> PlanMessageAsync(OutboxRow row, CancellationToken ct, string? counter = null, int limit = 0)
+    {
+        var now = time.GetUtcNow();
+        var added = counter is null ? await outbox.AddAsync(row, ct) : await outbox.AddCountedAsync(row, counter, limit, ct);
+        if (added is null)
+        {
+            return await RequeueLostAsync(row.Key, now, null, ct);
+        }
+
+        metrics.OutreachPlanned(row.Key.Campaign.Name());
+        await EnqueueAsync(added, now, ct);
+        LogPlanned(logger, row.Key.Campaign.Name(), row.Key.Period, row.Key.Member.Value, row.PlannedFor);
+        return true;
+    }
+
+    /// <summary>Enqueues again the job of a planned row whose enqueue was lost (not one a run may still be enqueueing).
+    /// False when the row is too young to tell.</summary>
+    private async Task<bool> RequeueLostAsync(OutboxKey key, DateTimeOffset now, Counters? run, CancellationToken ct)
+    {
         var existing = await outbox.GetAsync(key, ct);
         if (existing is { Status: MessageStatus.Planned, Enqueued: false })
         {
@@ -243,12 +270,12 @@ public sealed partial class OutreachPlanner(
                 return false;
             }
 
-            run.Requeue();
+            run?.Requeue();
             await EnqueueAsync(existing, now, ct);
-            LogRequeued(logger, campaign, key.Period, key.Member.Value);
+            LogRequeued(logger, key.Campaign.Name(), key.Period, key.Member.Value);
         }
 
-        return true;
+        return existing is not null;
     }
 
     private async Task EnqueueAsync(OutboxRow row, DateTimeOffset now, CancellationToken ct)

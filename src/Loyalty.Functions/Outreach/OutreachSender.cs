@@ -126,7 +126,8 @@ public sealed partial class OutreachSender(
                         Calls = checked(row.Calls + 1),
                         LastAttemptAt = now,
                     };
-                    if (await outbox.BeginSendAsync(sending, begin.LocalDay, now, ct) is not { } begun)
+                    var slot = key.Campaign.Kind() == CampaignKind.Marketing ? begin.LocalDay : (DateOnly?)null;
+                    if (await outbox.BeginSendAsync(sending, slot, now, ct) is not { } begun)
                     {
                         // The day's slot went to another message, or the row changed: decide again.
                         continue;
@@ -152,23 +153,7 @@ public sealed partial class OutreachSender(
     {
         var key = row.Key;
         var campaign = key.Campaign.Name();
-        var values = new TemplateValues
-        {
-            ProgramName = program.Name,
-            FirstName = member.Profile.FirstName,
-            Points = new Points(row.Points ?? member.Account.Balance.Value),
-        };
-        if (key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(key.Period, out var day))
-        {
-            values = values with
-            {
-                ExpiringPoints = new Points(row.ExpiringPoints ?? Sending.ExpiringOn(member.Account, day) ?? 0),
-                ExpiringVouchers = row.ExpiringVouchers ?? Sending.VouchersExpiringBy(member.Account, day, now),
-                ExpiryDate = day,
-            };
-        }
-
-        var rendered = Rules.Render(key.Campaign, member.Profile.Locale, values);
+        var rendered = Rules.Render(key.Campaign, member.Profile.Locale, ValuesFor(row, member, now));
         var message = new SmsMessage
         {
             To = member.Profile.Phone!,
@@ -205,6 +190,46 @@ public sealed partial class OutreachSender(
                 return new SendOutcome(SendOutcomeKind.RetryLater, transient);
             default:
                 throw new InvalidOperationException($"Unknown SMS result {result.GetType().Name}.");
+        }
+    }
+
+    /// <summary>What the message of <paramref name="row"/> may say: the figures fixed on the row, the rest as the
+    /// member stands now, in their language.</summary>
+    private TemplateValues ValuesFor(OutboxRow row, StoredMember member, DateTimeOffset now)
+    {
+        var (key, account, locale) = (row.Key, member.Account, member.Profile.Locale);
+        var values = new TemplateValues
+        {
+            ProgramName = program.Name,
+            FirstName = member.Profile.FirstName,
+            Points = new Points(row.Points ?? account.Balance.Value),
+            Contact = Rules.ContactIn(locale),
+            CanReply = smsOptions.Value.TakesReplies,
+        };
+        switch (key.Campaign)
+        {
+            case Campaign.ExpiryWarning when OutreachRules.TryParsePeriodDay(key.Period, out var day):
+                return values with
+                {
+                    ExpiringPoints = new Points(row.ExpiringPoints ?? Sending.ExpiringOn(account, day) ?? 0),
+                    ExpiringVouchers = row.ExpiringVouchers ?? Sending.VouchersExpiringBy(account, day, now),
+                    ExpiryDate = day,
+                };
+            case Campaign.Balance:
+                var tier = program.Tiers.Find(program.Tiers.Shown(account.Tier));
+                return values with
+                {
+                    Tier = tier is null ? null : Localized.Pick(tier.Name, locale) is { Length: > 0 } name ? name : tier.Id,
+                    NextExpiry = account.NextExpiring is { ExpiresOn: { } on } lot ? (lot.Remaining, on) : null,
+                };
+            case Campaign.ThankYou:
+                return values with { EarnedPoints = new Points(row.Earned ?? 0) };
+            case Campaign.VoucherIssued:
+                var rewardId = account.Vouchers.FirstOrDefault(v => v.Code == key.Period)?.RewardId;
+                var reward = program.Rewards.FirstOrDefault(r => r.Id == rewardId);
+                return values with { Reward = reward?.NameIn(locale) ?? rewardId ?? "" };
+            default:
+                return values;
         }
     }
 

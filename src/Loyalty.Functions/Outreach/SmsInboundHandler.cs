@@ -2,24 +2,41 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Loyalty.Adapters.Sms;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Outreach;
-
+using Loyalty.Domain.Program;
 using Loyalty.Functions.Invocations;
+using Microsoft.Extensions.Options;
 
 namespace Loyalty.Functions.Outreach;
 
-/// <summary>ACS SMS events from Event Grid: a reply with a STOP or START keyword changes the sender's consent (every
-/// member with that phone number), and a delivery report updates the outbox row its tag names. Events arrive as the
+/// <summary>ACS SMS events from Event Grid. A message with a keyword (<see cref="SmsKeywords"/>) from a member's number:
+/// STOP, START and YES change the consent of every member with that number (and are confirmed once, where the program
+/// confirms and the sender takes replies); HELP is answered with the program's name, contact and how to stop; a balance
+/// request is answered when exactly one member has the number, a few times a day at most. Every answer is an outbox
+/// message, sent as every message is. A number no member has gets no answer. A delivery report updates the outbox row
+/// its tag names. Events arrive as the
 /// Functions host passes them: an object or a JSON string, one event or an array, camelCase or PascalCase members.
 /// Phone numbers and message texts are never logged.</summary>
-public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes indexes, Outbox outbox, TimeProvider time, ILogger<SmsInboundHandler> logger)
+public sealed partial class SmsInboundHandler(
+    MemberStore store,
+    MemberIndexes indexes,
+    Outbox outbox,
+    OutreachPlanner planner,
+    ProgramDefinition program,
+    IOptions<AcsSmsOptions> smsOptions,
+    TimeProvider time,
+    ILogger<SmsInboundHandler> logger)
 {
     public const string Received = "Microsoft.Communication.SMSReceived";
     public const string DeliveryReport = "Microsoft.Communication.SMSDeliveryReportReceived";
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
+
+    private OutreachDefinition Rules => program.Outreach;
 
     /// <summary>Handles the events in <paramref name="json"/>; what was done with each, for the invocation log. Null
     /// when the payload is not an event or a list of them.</summary>
@@ -70,11 +87,11 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
 
     private async Task<string> ReceivedAsync(string eventId, JsonElement data, DateTimeOffset? eventTime, CancellationToken ct)
     {
-        var request = ConsentKeywords.Parse(Text(data, "message"));
-        if (request == ConsentRequest.None)
+        var (keyword, word) = SmsKeywords.Recognise(Text(data, "message"));
+        if (keyword == SmsKeyword.None)
         {
             LogNotKeyword(logger, eventId);
-            return $"event {eventId}: a reply without a consent keyword; nothing to do";
+            return $"event {eventId}: a reply without a keyword; nothing to do";
         }
 
         var from = Normalize(Text(data, "from"));
@@ -83,19 +100,86 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
             return $"event {eventId}: the sender is not an E.164 number; ignored";
         }
 
-        var optIn = request == ConsentRequest.OptIn;
         var at = Time(data, "receivedTimestamp") ?? eventTime ?? time.GetUtcNow();
         var source = SourceId(Text(data, "messageId") ?? eventId);
-        var now = time.GetUtcNow();
+        var members = await MembersWithAsync(from, ct);
+        if (members.Count == 0)
+        {
+            return $"event {eventId}: {word} from a number no member has; nothing to do";
+        }
+
+        return keyword switch
+        {
+            SmsKeyword.Help => $"event {eventId}: HELP from {members.Count} member(s); {await ReplyAsync(members[0], Campaign.Help, source, ct)}",
+            SmsKeyword.Balance when members.Count > 1 => $"event {eventId}: {word} from a number {members.Count} members share; not answered",
+            SmsKeyword.Balance => $"event {eventId}: {word}; {await ReplyAsync(members[0], Campaign.Balance, source, ct)}",
+            _ => await ConsentAsync(eventId, members, keyword, word!, at, source, ct),
+        };
+    }
+
+    /// <summary>Applies STOP, START or YES to every member with the number, and confirms it once (to the first of
+    /// them) where the program confirms and the sender takes replies.</summary>
+    private async Task<string> ConsentAsync(
+        string eventId, IReadOnlyList<StoredMember> members, SmsKeyword keyword, string word, DateTimeOffset at, string source, CancellationToken ct)
+    {
         var changed = 0;
-        var matched = 0;
+        var applied = 0;
+        foreach (var member in members)
+        {
+            var consent = new ConsentSource("sms", source, "member", Wording(member, keyword), word);
+            var outcome = await store.ApplyKeywordAsync(member.Id, keyword, at, consent, ct);
+            changed += outcome == ConsentOutcome.Changed ? 1 : 0;
+            applied += outcome is ConsentOutcome.Changed or ConsentOutcome.Unchanged or ConsentOutcome.AlreadyRecorded ? 1 : 0;
+            LogConsent(logger, member.Id.Value, keyword, outcome);
+        }
+
+        var confirmation = keyword == SmsKeyword.OptOut ? Campaign.StopConfirmation : Campaign.StartConfirmation;
+        var reply = applied == 0 ? "nothing to confirm"
+            : !Rules.Confirmations ? "confirmations are off"
+            : await ReplyAsync(members[0], confirmation, source, ct);
+        return $"event {eventId}: {word} for {members.Count} member(s), consent changed for {changed}; {reply}";
+    }
+
+    /// <summary>Plans a reply to the member's message (its period is the message's id, so a redelivery plans nothing
+    /// more) through the outbox, as every message goes; balance answers count against the day's limit.</summary>
+    private async Task<string> ReplyAsync(StoredMember member, Campaign campaign, string source, CancellationToken ct)
+    {
+        if (!smsOptions.Value.TakesReplies)
+        {
+            return "the sender takes no replies, so none is sent";
+        }
+
+        var now = time.GetUtcNow();
+        var row = new OutboxRow { Key = new OutboxKey(member.Id, campaign, source), Status = MessageStatus.Planned, PlannedAt = now, PlannedFor = now };
+        var planned = campaign == Campaign.Balance
+            ? await planner.PlanMessageAsync(row, ct, BalanceCounter(SendingWindows.LocalDay(now, member.Profile.Zone)), Rules.BalanceRepliesPerDay)
+            : await planner.PlanMessageAsync(row, ct);
+        return planned ? $"{campaign.Name()} reply planned" : $"{campaign.Name()} reply not planned (the day's limit is reached)";
+    }
+
+    /// <summary>The row counting a member's balance answers on their local day.</summary>
+    public static string BalanceCounter(DateOnly day) => $"replies|balance|{day:yyyy-MM-dd}";
+
+    // The program's wording the member answered: the opt-out hint for STOP, the request for a YES.
+    private string? Wording(StoredMember member, SmsKeyword keyword) => keyword switch
+    {
+        SmsKeyword.OptOut => Rules.OptOutHints()[Locales.Resolve(member.Profile.Locale, Rules.OptOutHints().Keys)],
+        SmsKeyword.Confirm => Rules.Render(Campaign.OptInRequest, member.Profile.Locale, new TemplateValues { ProgramName = program.Name, Contact = Rules.ContactIn(member.Profile.Locale) }).Text,
+        _ => null,
+    };
+
+    /// <summary>The members whose phone is <paramref name="from"/>, by id, found through the keyed hints; stale hints
+    /// (the member has another number now, or is gone) are dropped once they have settled.</summary>
+    private async Task<IReadOnlyList<StoredMember>> MembersWithAsync(string from, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var found = new List<StoredMember>();
         var hints = indexes.PhonePartitions(from).ToAsyncEnumerable().SelectMany(partition => indexes.PartitionAsync(Tables.Phones, partition, ct));
         await foreach (var hint in hints)
         {
             var member = await store.GetAsync(hint.Member, ct);
             if (member is null || member.IsErased || member.Profile.Phone != from)
             {
-                // The member has another number now (or is gone): the hint is stale.
                 if (hint.WrittenAt is { } written && written < now - OutreachPlanner.HintSettle)
                 {
                     await indexes.RemoveAsync(hint, ct);
@@ -104,20 +188,13 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
                 continue;
             }
 
-            matched++;
-            var outcome = await store.SetSmsOptInAsync(member.Id, optIn, at, source, "sms", ct);
-            if (outcome == ConsentOutcome.Changed)
+            if (found.All(m => m.Id != member.Id))
             {
-                changed++;
+                found.Add(member);
             }
-
-            LogConsent(logger, member.Id.Value, optIn, outcome);
         }
 
-        var what = optIn ? "START" : "STOP";
-        return matched == 0
-            ? $"event {eventId}: {what} from a number no member has; nothing to do"
-            : $"event {eventId}: {what} for {matched} member(s), consent changed for {changed}";
+        return [.. found.OrderBy(m => m.Id.Value, StringComparer.Ordinal)];
     }
 
     private async Task<string> DeliveryAsync(string eventId, JsonElement data, CancellationToken ct)
@@ -208,8 +285,8 @@ public sealed partial class SmsInboundHandler(MemberStore store, MemberIndexes i
     [LoggerMessage(Level = LogLevel.Information, Message = "SMS event {EventId}: a reply without a consent keyword")]
     private static partial void LogNotKeyword(ILogger logger, string eventId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SMS consent of {MemberId} set to {SmsOptIn} by a reply: {Outcome}")]
-    private static partial void LogConsent(ILogger logger, string memberId, bool smsOptIn, ConsentOutcome outcome);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SMS consent of {MemberId} after a {Keyword} reply: {Outcome}")]
+    private static partial void LogConsent(ILogger logger, string memberId, SmsKeyword keyword, ConsentOutcome outcome);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery report for {Campaign} {Period} of {MemberId}: {DeliveryStatus} (recorded: {Recorded})")]
     private static partial void LogDelivery(ILogger logger, string campaign, string period, string memberId, string? deliveryStatus, bool recorded);

@@ -17,6 +17,8 @@ namespace Loyalty.Functions.Privacy;
 /// <param name="Operations">Every operation recorded for the member (purchases, redemptions, cancellations, returns,
 /// adjustments, …) with the result and the details as stored.</param>
 /// <param name="Events">The member's events still kept in the outbox (ids and figures only), oldest first.</param>
+/// <param name="Consent">The member's SMS consent record, oldest first: every change (and every STOP, START or YES)
+/// with when, the channel, the actor and the wording shown.</param>
 /// <param name="OtherRows">Any other row in the member's partition, as stored.</param>
 /// <param name="Sections">What other stores hold about the member (<see cref="IPersonalDataSource"/>; the outreach
 /// history joins here), keyed by section name.</param>
@@ -28,6 +30,7 @@ public sealed record MemberExport(
     IReadOnlyList<RedemptionView> Redemptions,
     IReadOnlyList<OperationExport> Operations,
     IReadOnlyList<EventExport> Events,
+    IReadOnlyList<ConsentRecord> Consent,
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows,
     IReadOnlyDictionary<string, object?> Sections)
 {
@@ -42,6 +45,7 @@ public sealed record MemberExport(
             .OrderByDescending(r => r.RedeemedAt)],
         [.. partition.Operations.Select(OperationExport.From)],
         [.. partition.Events.Select(e => new EventExport(e.Id, e.Type, e.Time, System.Text.Json.JsonDocument.Parse(e.DataJson).RootElement))],
+        partition.Consents,
         partition.OtherRows,
         sections);
 }

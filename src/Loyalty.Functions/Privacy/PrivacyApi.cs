@@ -10,8 +10,8 @@ namespace Loyalty.Functions.Privacy;
 /// caller's own name for themselves (<c>x-actor</c>), never with the member's data.</summary>
 public static partial class PrivacyApi
 {
-    public const string ActorHeader = "x-actor";
-    public const string Unspecified = "unspecified";
+    public const string ActorHeader = Actor.Header;
+    public const string Unspecified = Actor.Unspecified;
 
     public static IServiceCollection AddPrivacy(this IServiceCollection services) => services.AddSingleton<AuditLog>();
 
@@ -58,7 +58,7 @@ public static partial class PrivacyApi
             return services.Problem!;
         }
 
-        var erasure = await services.Store.EraseAsync(request.Id, ct);
+        var erasure = await services.Store.EraseAsync(request.Id, request.Actor, ct);
         if (erasure is null)
         {
             return Problems.NotFound(memberId);
@@ -85,9 +85,7 @@ public static partial class PrivacyApi
         {
             var v = new Validator();
             var member = v.Id<MemberId>("memberId", memberId);
-            var actor = Http.Request.Headers.TryGetValue(ActorHeader, out var values)
-                ? v.Text(ActorHeader, values.ToString(), 100, required: true) ?? Unspecified
-                : Unspecified;
+            var actor = Actor.Read(Http.Request, v);
             Problem = v.HasErrors ? Problems.Invalid(v.Errors) : null;
             return v.HasErrors ? null : (member!.Value, actor);
         }

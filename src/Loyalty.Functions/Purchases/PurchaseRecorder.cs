@@ -4,13 +4,14 @@ using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
+using Loyalty.Functions.Outreach;
 using Loyalty.Functions.Telemetry;
 
 namespace Loyalty.Functions.Purchases;
 
 /// <summary>Validates and records purchases the same way whichever path they arrive by (HTTP, Storage queue,
 /// Service Bus), so that one order delivered on two paths is credited once, and to one member.</summary>
-public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time, LoyaltyMetrics metrics)
+public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition program, TimeProvider time, LoyaltyMetrics metrics, MemberMessages? messages = null)
 {
     public Purchase? Validate(PurchaseRequest request, Validator v) => request.ToPurchase(v, program, time.GetUtcNow());
 
@@ -58,6 +59,12 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
             // A referrer who was erased or never existed gets nothing; the purchase stands either way.
             var key = new OperationKey(OperationKinds.Referral, OperationId.Parse(purchase.MemberId.Value));
             await store.RunAsync(new CreditBonus(referrer, key, "referral", bonus.Points, purchase.MemberId.Value), ct);
+        }
+
+        // Also on a replay: it plans what a crash after the commit left unplanned (and nothing twice).
+        if (messages is not null && result is { Status: OperationStatus.Created or OperationStatus.Replayed, Value: { } recorded })
+        {
+            await messages.AfterPurchaseAsync(result.Member, recorded, ct);
         }
 
         return result;

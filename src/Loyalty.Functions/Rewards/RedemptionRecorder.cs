@@ -2,6 +2,7 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
+using Loyalty.Functions.Outreach;
 
 namespace Loyalty.Functions.Rewards;
 
@@ -25,7 +26,7 @@ namespace Loyalty.Functions.Rewards;
 /// <para>Points are never spent twice: the redemption id is the key of the operation row in the member's partition, so a
 /// second commit of the same redemption conflicts and replays the first.</para></summary>
 public sealed partial class RedemptionRecorder(
-    MemberStore store, RewardStock stock, ProgramDefinition program, TimeProvider time, ILogger<RedemptionRecorder> logger)
+    MemberStore store, RewardStock stock, ProgramDefinition program, TimeProvider time, MemberMessages messages, ILogger<RedemptionRecorder> logger)
 {
     // Its own turns: the member transaction inside one takes the store's.
     private readonly KeyedTurns turns = new();
@@ -103,6 +104,11 @@ public sealed partial class RedemptionRecorder(
             if (result.Status is OperationStatus.Created)
             {
                 LogRedeemed(logger, reward.Id, redemptionId.Value, memberId.Value);
+            }
+
+            if (reward.Kind == RewardKind.Voucher && result.Value is { } redeemed)
+            {
+                await messages.VoucherIssuedAsync(result.Member, redeemed.VoucherCode, ct);
             }
         }
         else if (reserved)

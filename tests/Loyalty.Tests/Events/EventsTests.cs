@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
+using Loyalty.Domain.Operations;
 using Loyalty.Functions.Jobs;
 using Loyalty.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
@@ -54,9 +55,9 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
         await Send(HttpMethod.Post, "/api/returns", $$"""{"returnId":"{{returnId}}","purchaseId":"{{purchase}}","memberId":"{{id}}","amount":600,"occurredAt":"{{Iso(Clock.GetUtcNow())}}"}""", HttpStatusCode.Created);
         await Send(HttpMethod.Delete, $"/api/members/{id}", null, HttpStatusCode.NoContent);
 
-        var events = await PublishedAsync(id, 13);
+        var events = await PublishedAsync(id, 14);
 
-        Assert.Equal(Enumerable.Range(1, 13).Select(i => i.ToString("D19", CultureInfo.InvariantCulture)), events.Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(1, 14).Select(i => i.ToString("D19", CultureInfo.InvariantCulture)), events.Select(e => e.Sequence));
         Assert.All(events, e => Assert.Equal($"members/{id}", e.Subject));
         Assert.All(events, e => Assert.Equal($"{id}:{e.Seq}", e.Id));
         Assert.All(events, e => Assert.Equal("/programs/integrity", e.Source));
@@ -64,7 +65,7 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
             [
                 "loyalty.member.enrolled", "loyalty.member.updated", "loyalty.consent.changed", "loyalty.points.earned", "loyalty.tier.changed",
                 "loyalty.voucher.issued", "loyalty.reward.redeemed", "loyalty.redemption.cancelled", "loyalty.points.adjusted", "loyalty.points.returned",
-                "loyalty.tier.changed", "loyalty.voucher.voided", "loyalty.member.erased",
+                "loyalty.tier.changed", "loyalty.voucher.voided", "loyalty.member.erased", "loyalty.consent.changed",
             ],
             events.Select(e => e.Type));
 
@@ -152,7 +153,7 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
         await Send(HttpMethod.Put, $"/api/members/{referred}", $$"""{"referredBy":"{{referrer}}"}""", HttpStatusCode.Created);
         await Send(HttpMethod.Post, "/api/purchases", Purchase(referred, A.Id("p"), 520m), HttpStatusCode.Created);
         var store = app.Service<MemberStore>();
-        Assert.Equal(ConsentOutcome.Changed, await store.SetSmsOptInAsync(MemberId.Parse(referred), true, Clock.GetUtcNow(), A.Id("sms"), "sms", default));
+        Assert.Equal(ConsentOutcome.Changed, await store.ApplyKeywordAsync(MemberId.Parse(referred), SmsKeyword.OptIn, Clock.GetUtcNow(), new ConsentSource("sms", A.Id("sms"), "member"), default));
 
         var referrerEvents = await PublishedAsync(referrer, 2);
         Assert.True((await PublishedAsync(referred, 1))[0].Data.GetProperty("referred").GetBoolean());

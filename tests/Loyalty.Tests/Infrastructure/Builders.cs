@@ -30,6 +30,8 @@ public sealed record MemberJson
 
     public bool? SmsOptIn { get; init; }
 
+    public bool? SmsTransactional { get; init; }
+
     public string? ReferredBy { get; init; }
 
     public MemberJson WithBirthday(string birthday) => this with { Birthday = birthday };

@@ -1,3 +1,4 @@
+using Loyalty.Domain.Operations;
 using Loyalty.Domain.Members;
 using Loyalty.Domain.Outreach;
 
@@ -130,27 +131,27 @@ public sealed class OutreachRulesTests
     }
 
     [Theory]
-    [InlineData("STOP", ConsentRequest.OptOut)]
-    [InlineData("  stop ", ConsentRequest.OptOut)]
-    [InlineData("Stop.", ConsentRequest.OptOut)]
-    [InlineData("StopAll", ConsentRequest.OptOut)]
-    [InlineData("unsubscribe", ConsentRequest.OptOut)]
-    [InlineData("Cancel", ConsentRequest.OptOut)]
-    [InlineData("END", ConsentRequest.OptOut)]
-    [InlineData("quit!", ConsentRequest.OptOut)]
-    [InlineData("退订", ConsentRequest.OptOut)]
-    [InlineData("td", ConsentRequest.OptOut)]
-    [InlineData("стоп", ConsentRequest.OptOut)]
-    [InlineData("СТОП", ConsentRequest.OptOut)]
-    [InlineData("start", ConsentRequest.OptIn)]
-    [InlineData("UNSTOP", ConsentRequest.OptIn)]
-    [InlineData("Старт", ConsentRequest.OptIn)]
-    [InlineData("please stop texting me", ConsentRequest.None)]
-    [InlineData("thanks!", ConsentRequest.None)]
-    [InlineData("", ConsentRequest.None)]
-    [InlineData(null, ConsentRequest.None)]
-    public void ConsentKeywords_KnowTheStandardKeywordsInAnyCase(string? text, ConsentRequest expected)
+    [InlineData("STOP", SmsKeyword.OptOut)]
+    [InlineData("  stop ", SmsKeyword.OptOut)]
+    [InlineData("Stop.", SmsKeyword.OptOut)]
+    [InlineData("StopAll", SmsKeyword.OptOut)]
+    [InlineData("unsubscribe", SmsKeyword.OptOut)]
+    [InlineData("Cancel", SmsKeyword.OptOut)]
+    [InlineData("END", SmsKeyword.OptOut)]
+    [InlineData("quit!", SmsKeyword.OptOut)]
+    [InlineData("退订", SmsKeyword.OptOut)]
+    [InlineData("td", SmsKeyword.OptOut)]
+    [InlineData("стоп", SmsKeyword.OptOut)]
+    [InlineData("СТОП", SmsKeyword.OptOut)]
+    [InlineData("start", SmsKeyword.OptIn)]
+    [InlineData("UNSTOP", SmsKeyword.OptIn)]
+    [InlineData("Старт", SmsKeyword.OptIn)]
+    [InlineData("please stop texting me", SmsKeyword.None)]
+    [InlineData("thanks!", SmsKeyword.None)]
+    [InlineData("", SmsKeyword.None)]
+    [InlineData(null, SmsKeyword.None)]
+    public void ConsentKeywords_KnowTheStandardKeywordsInAnyCase(string? text, SmsKeyword expected)
     {
-        Assert.Equal(expected, ConsentKeywords.Parse(text));
+        Assert.Equal(expected, SmsKeywords.Parse(text));
     }
 }

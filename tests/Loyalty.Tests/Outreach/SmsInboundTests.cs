@@ -22,36 +22,11 @@ public sealed class SmsInboundTests(Azurite azurite) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 
-    private static JsonObject Received(string from, string text, string? messageId = null) => new()
-    {
-        ["id"] = Guid.NewGuid().ToString(),
-        ["topic"] = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/acs",
-        ["subject"] = "/phonenumber/18005550100",
-        ["eventType"] = SmsInboundHandler.Received,
-        ["eventTime"] = "2026-11-24T11:59:59Z",
-        ["dataVersion"] = "1.0",
-        ["data"] = new JsonObject
-        {
-            ["messageId"] = messageId ?? "Incoming_" + Guid.NewGuid().ToString("N"),
-            ["from"] = from,
-            ["to"] = "+18005550100",
-            ["message"] = text,
-            ["receivedTimestamp"] = "2026-11-24T11:59:58.12Z",
-            ["segmentCount"] = 1,
-        },
-    };
+    private static JsonObject Received(string from, string text, string? messageId = null) => SmsEvents.Received(from, text, messageId);
 
-    private static JsonObject Invocation(JsonNode @event) => new()
-    {
-        ["Data"] = new JsonObject { [OutreachFunctions.EventBinding] = @event },
-        ["Metadata"] = new JsonObject { ["sys"] = new JsonObject { ["MethodName"] = OutreachFunctions.SmsInbound } },
-    };
+    private static JsonObject Invocation(JsonNode @event) => SmsEvents.Invocation(@event);
 
-    private async Task<HttpStatusCode> DeliverAsync(JsonObject invocation)
-    {
-        using var response = await host.Client.InvokeAsync(OutreachFunctions.SmsInbound, invocation);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> DeliverAsync(JsonObject invocation) => host.DeliverAsync(invocation);
 
     private async Task<bool> OptedInAsync(string memberId)
     {
@@ -59,9 +34,11 @@ public sealed class SmsInboundTests(Azurite azurite) : IAsyncLifetime
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["smsOptIn"]!.GetValue<bool>();
     }
 
+    // The entries SMS replies made (enrolment through the API made the first).
     private async Task<List<TableEntity>> ConsentHistoryAsync(string memberId) =>
         await azurite.Tables.GetTableClient(Tables.Members)
             .QueryAsync<TableEntity>(e => e.PartitionKey == memberId && e.RowKey.CompareTo("consent|") > 0 && e.RowKey.CompareTo("consent}") < 0)
+            .Where(e => e.GetString("Channel") == "sms")
             .ToListAsync();
 
     [Theory]
