@@ -88,10 +88,9 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
         };
     }
 
-    // Field by field: the card lists are compared by their numbers (record equality compares the lists' references),
-    // and the consent's date is the first import's.
+    // The same profile but for the consent's date, which is the first import's.
     private static bool SameProfile(MemberProfile stored, MemberProfile imported) =>
-        stored with { Cards = imported.Cards, Sms = stored.Sms with { Since = imported.Sms.Since } } == imported && stored.Cards.SequenceEqual(imported.Cards);
+        stored with { Sms = stored.Sms with { Since = imported.Sms.Since } } == imported;
 
     /// <summary>The member was there before this run: done (same content), refused, or null to go on and complete them.</summary>
     private async Task<MemberResult?> ExistingAsync(MemberImport member, ImportAccount account, StoredMember? stored, List<PurchaseImport> purchases, CancellationToken ct)

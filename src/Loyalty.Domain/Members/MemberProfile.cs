@@ -42,8 +42,8 @@ public sealed record MemberProfile
     /// <summary>Loyalty card numbers the member shows at a till; each is unique in the program.</summary>
     public IReadOnlyList<string> Cards { get; init; } = [];
 
-    /// <summary>Two profiles are equal when every property is: the cards as a list of values, not the list object.
-    /// A property added above belongs here too.</summary>
+    /// <summary>Two profiles are equal when every property is: the cards as a list of values, not the list object
+    /// (<see cref="SmsOptIn"/> is read from <see cref="Sms"/>). A property added above belongs here too.</summary>
     public bool Equals(MemberProfile? other) =>
         other is not null
         && FirstName == other.FirstName
@@ -51,11 +51,11 @@ public sealed record MemberProfile
         && Birthday == other.Birthday
         && Locale == other.Locale
         && TimeZone == other.TimeZone
-        && SmsOptIn == other.SmsOptIn
+        && Sms == other.Sms
         && ReferredBy == other.ReferredBy
         && Cards.SequenceEqual(other.Cards);
 
-    public override int GetHashCode() => HashCode.Combine(FirstName, Phone, Birthday, Locale, TimeZone, SmsOptIn, ReferredBy, Cards.Count);
+    public override int GetHashCode() => HashCode.Combine(FirstName, Phone, Birthday, Locale, TimeZone, Sms, ReferredBy, Cards.Count);
 }
 
 /// <summary>Time zones by IANA id, each looked up once.</summary>

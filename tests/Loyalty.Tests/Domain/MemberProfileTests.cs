@@ -37,6 +37,7 @@ public sealed class MemberProfileTests
             [nameof(MemberProfile.Locale)] = Profile with { Locale = "ru" },
             [nameof(MemberProfile.TimeZone)] = Profile with { TimeZone = "Europe/Moscow" },
             [nameof(MemberProfile.SmsOptIn)] = Profile with { SmsOptIn = false },
+            [nameof(MemberProfile.Sms)] = Profile with { Sms = Profile.Sms with { Transactional = true } },
             [nameof(MemberProfile.ReferredBy)] = Profile with { ReferredBy = null },
             [nameof(MemberProfile.Cards)] = Profile with { Cards = ["CARD-2", "CARD-1"] },
         };
