@@ -21,6 +21,23 @@ public static class Problems
 
     public static string TypeOf(string slug) => "/problems/" + slug;
 
+    /// <summary>Every problem type the API answers with (the OpenAPI document's enum of <c>type</c>): the types above, the
+    /// framework's, and each refusal's slug.</summary>
+    public static readonly string[] Types =
+    [
+        Validation, MalformedJson, PayloadTooLarge, UnsupportedMediaType, Unauthorized, MemberNotFound, IdempotencyConflict,
+        StorageUnavailable, FunctionNotFound,
+        .. new[]
+        {
+            "not-found", "method-not-allowed", "internal-error", "bad-request", "request-timeout", "phone-shared", "reward-not-found",
+            "redemption-not-found", "purchase-not-found", "hold-not-found", "voucher-not-found",
+            "account-not-empty", "capture-exceeds-hold", "card-taken", "commit-window-passed", "hold-not-active", "insufficient-points",
+            "member-erased", "member-exists", "nothing-to-do", "out-of-stock", "points-out-of-range", "redemption-cancelled",
+            "redemption-in-progress", "return-exceeds-purchase", "tier-required", "too-many-holds", "unknown-tier",
+            "voucher-not-usable", "voucher-used",
+        }.Select(TypeOf),
+    ];
+
     /// <summary>Problems the framework writes itself (unknown route, wrong method, wrong content type, unhandled
     /// error) get this API's types too, so that clients can rely on <c>type</c> alone.</summary>
     public static void UseOwnTypes(ProblemDetailsContext context)
