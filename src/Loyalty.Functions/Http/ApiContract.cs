@@ -93,6 +93,13 @@ public static class ApiContract
             schema.Type = JsonSchemaType.Integer;
         }
 
+        else if (type == typeof(JsonElement))
+        {
+            // Stored JSON handed back as it is (an export's operation results and event data): always an object.
+            schema.Type = JsonSchemaType.Object;
+            schema.Description ??= "A JSON object, as stored.";
+        }
+
         if (context.JsonPropertyInfo?.AttributeProvider is { } attributes)
         {
             if (attributes.GetCustomAttributes(typeof(AllowedValuesAttribute), inherit: true).FirstOrDefault() is AllowedValuesAttribute allowed)

@@ -26,11 +26,11 @@ public sealed class ContractCheck : DelegatingHandler
             return response;
         }
 
-        var root = await DocumentAsync(ct);
+        var root = await DocumentAsync(new Uri(uri, "/api/openapi.json"), ct);
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
         string? pointer;
-        if (Operation(root, request.Method.Method.ToLowerInvariant(), uri.AbsolutePath) is not { } (path, operation))
+        if (Operation(root, request.Method.Method.ToLowerInvariant(), uri.AbsolutePath) is not var (path, operation))
         {
             pointer = mediaType == "application/problem+json" ? "#/components/schemas/Problem" : null;
         }
@@ -63,16 +63,16 @@ public sealed class ContractCheck : DelegatingHandler
     }
 
     private JsonSchema Schema(string pointer) =>
-        schemas.GetOrAdd(pointer, p => JsonSchema.FromText($$"""{"$ref":"{{DocumentUri}}{{p}}"}""", options!, new Uri(DocumentUri, "#check")));
+        schemas.GetOrAdd(pointer, p => JsonSchema.FromText($$"""{"$ref":"{{DocumentUri}}{{p}}"}""", options!, new Uri($"https://loyalty.invalid/checks/{schemas.Count}-{Guid.NewGuid():N}")));
 
-    private async Task<JsonElement> DocumentAsync(CancellationToken ct)
+    private async Task<JsonElement> DocumentAsync(Uri address, CancellationToken ct)
     {
         await loading.WaitAsync(ct);
         try
         {
             if (document is null)
             {
-                using var response = await base.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/openapi.json"), ct);
+                using var response = await base.SendAsync(new HttpRequestMessage(HttpMethod.Get, address), ct);
                 response.EnsureSuccessStatusCode();
                 using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
                 var root = json.RootElement.Clone();
