@@ -35,7 +35,7 @@ public static class JsonBody
     {
         if (!request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem("Send the body as application/json.", statusCode: 415, title: "Unsupported media type", type: Problems.UnsupportedMediaType));
+            return (null, TypedResults.Problem("Send the body as JSON with the header Content-Type: application/json.", statusCode: 415, title: "Unsupported media type", type: Problems.UnsupportedMediaType));
         }
 
         if (request.ContentLength > MaxBytes)

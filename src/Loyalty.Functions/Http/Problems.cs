@@ -56,6 +56,18 @@ public static class Problems
                 _ => TypeOf("internal-error"),
             };
         }
+
+        // Every problem says what to do about it, those the framework writes too.
+        problem.Detail ??= problem.Status switch
+        {
+            400 => "The request could not be read.",
+            401 => $"Send the API key in the {ApiKey.HeaderName} header.",
+            404 => "No such route; the OpenAPI document at /api/openapi.json lists them.",
+            405 => $"This path does not answer {context.HttpContext.Request.Method}; the OpenAPI document at /api/openapi.json lists its methods.",
+            413 => $"The body is larger than {JsonBody.MaxBytes} bytes.",
+            415 => "Send the body as JSON with the header Content-Type: application/json.",
+            _ => "The server failed to answer; nothing is known to have been recorded. Retry the same request, or report the traceId.",
+        };
     }
 
     /// <summary>400 with the fields at fault in <c>errors</c>.</summary>
