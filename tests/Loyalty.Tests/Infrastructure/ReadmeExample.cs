@@ -67,7 +67,7 @@ public static partial class ReadmeExample
     /// <summary>Every curl command of README.md, in order: those of the <c>```bash</c> blocks and those quoted in the text
     /// (<c>`curl …`</c>), each with the answer the README shows right after it (a <c>```json</c> block, or a comment
     /// <c># 201 {…}</c> or <c># 204</c>), all at <paramref name="at"/>. <c>$URL</c> (the deployed app) is the app under
-    /// test.</summary>
+    /// test, and <c>$(date -u +%FT%TZ)</c> the time.</summary>
     public static List<Step> CurlSteps(DateTimeOffset at)
     {
         var readme = File.ReadAllText(System.IO.Path.Combine(RepoRoot.Path, "README.md"));
@@ -104,7 +104,9 @@ public static partial class ReadmeExample
 
     private static Step Curl(string command, DateTimeOffset at, int? shownStatus, JsonNode? shown)
     {
-        var words = ShellWords(command.Replace("$URL", "http://127.0.0.1:7071", StringComparison.Ordinal));
+        var words = ShellWords(command
+            .Replace("$URL", "http://127.0.0.1:7071", StringComparison.Ordinal)
+            .Replace("$(date -u +%FT%TZ)", at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), StringComparison.Ordinal));
         string method = "GET", url = "";
         string? body = null, contentType = null;
         var headers = new List<(string, string)>();
