@@ -66,10 +66,19 @@ services.AddApiContract();
 var app = builder.Build();
 app.UseLoyaltyTelemetry();
 
-// Fail at start, naming the setting, rather than on the first request.
-ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);
-app.Services.GetRequiredService<StorageAccount>();
-app.Services.GetRequiredService<PhoneKeys>();
+// Fail at start, naming the setting, rather than on the first request: a bad setting or program file is the operator's
+// to fix, so it is said in plain words, without a stack trace.
+try
+{
+    ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);
+    app.Services.GetRequiredService<StorageAccount>();
+    app.Services.GetRequiredService<PhoneKeys>();
+}
+catch (InvalidOperationException e)
+{
+    await Console.Error.WriteLineAsync($"Loyalty Functions cannot start: {e.Message}");
+    return 1;
+}
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 if (!HandlerUrls.UnderFunctionsHost(app.Configuration))
@@ -110,7 +119,8 @@ app.MapOutreachFunctions();
 app.MapEventFunctions();
 app.MapFunctionInvocations();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
 public partial class Program;
