@@ -95,9 +95,10 @@ public static class ApiContract
 
         else if (type == typeof(JsonElement))
         {
-            // Stored JSON handed back as it is (an export's operation results and event data): always an object.
-            schema.Type = JsonSchemaType.Object;
-            schema.Description ??= "A JSON object, as stored.";
+            // Stored JSON handed back as it is (an export's operation results and event data): any value but null,
+            // so that "null, or this" is one or the other.
+            schema.Type = JsonSchemaType.Object | JsonSchemaType.Array | JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean;
+            schema.Description ??= "A JSON value, as stored.";
         }
 
         if (context.JsonPropertyInfo?.AttributeProvider is { } attributes)
