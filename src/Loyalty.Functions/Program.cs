@@ -18,6 +18,7 @@ using Loyalty.Functions.Rewards;
 using Loyalty.Functions.Telemetry;
 using Loyalty.Functions.Standalone;
 using Loyalty.Functions.Vouchers;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 HandlerUrls.Configure(builder);
@@ -51,25 +52,34 @@ services.AddOutreach();
 services.AddTriggerRunner();
 services.AddRewards().AddPrivacy();
 
-services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+    // Numbers are written, and described, as numbers only (the web default also reads them from strings).
+    o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+});
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
 services.AddExceptionHandler<TransientFailures>();
 services.AddExceptionHandler<ClientFailures>();
 services.AddStorageHealthCheck();
-services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-{
-    doc.Info.Title = "Loyalty Functions API";
-    doc.Info.Description = "Members, purchases and points. Errors are application/problem+json (RFC 9457).";
-    return Task.CompletedTask;
-}));
+services.AddApiContract();
 
 var app = builder.Build();
 app.UseLoyaltyTelemetry();
 
-// Fail at start, naming the setting, rather than on the first request.
-ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);
-app.Services.GetRequiredService<StorageAccount>();
-app.Services.GetRequiredService<PhoneKeys>();
+// Fail at start, naming the setting, rather than on the first request: a bad setting or program file is the operator's
+// to fix, so it is said in plain words, without a stack trace.
+try
+{
+    ProgramFile.LogTemplateReport(app.Services.GetRequiredService<ProgramDefinition>(), app.Logger);
+    app.Services.GetRequiredService<StorageAccount>();
+    app.Services.GetRequiredService<PhoneKeys>();
+}
+catch (InvalidOperationException e)
+{
+    await Console.Error.WriteLineAsync($"Loyalty Functions cannot start: {e.Message}");
+    return 1;
+}
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 if (!HandlerUrls.UnderFunctionsHost(app.Configuration))
@@ -79,7 +89,13 @@ if (!HandlerUrls.UnderFunctionsHost(app.Configuration))
 
 // The Functions host probes GET / until the handler answers.
 app.MapGet("/", () => TypedResults.Text("Loyalty Functions handler")).ExcludeFromDescription();
-app.MapOpenApi("/api/openapi.json");
+app.MapOpenApi(ApiContract.DocumentPath);
+if (app.Environment.IsDevelopment())
+{
+    // The interactive reference of the document, for local runs (eng/run.sh).
+    app.MapScalarApiReference(ApiContract.ReferencePath, o => o.WithOpenApiRoutePattern(ApiContract.DocumentPath));
+}
+
 app.MapHealthApi();
 
 var api = app.MapGroup("/api")
@@ -104,7 +120,8 @@ app.MapOutreachFunctions();
 app.MapEventFunctions();
 app.MapFunctionInvocations();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,3 +1,4 @@
+using RequiredAttribute = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using System.Text.Json.Serialization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
@@ -8,7 +9,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Loyalty.Functions.Adjustments;
 
 /// <summary>The body of <c>POST /api/members/{memberId}/adjustments</c>: customer service adds or takes points.</summary>
-public sealed record AdjustmentRequest(string? AdjustmentId, [property: JsonConverter(typeof(WholeNumberConverter))] long? Points, string? Reason);
+public sealed record AdjustmentRequest(
+    [property: Required] string? AdjustmentId,
+    [property: Required, JsonConverter(typeof(WholeNumberConverter))] long? Points,
+    [property: Required] string? Reason);
 
 public static class AdjustmentsApi
 {

@@ -1,3 +1,4 @@
+using RequiredAttribute = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using System.Text.Json.Serialization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
@@ -11,7 +12,7 @@ namespace Loyalty.Functions.Holds;
 /// <summary>The body of <c>POST /api/members/{memberId}/holds</c>: <paramref name="Points"/>, or an
 /// <paramref name="Amount"/> and <paramref name="Currency"/> that the program's rate turns into points.</summary>
 public sealed record HoldRequest(
-    string? HoldId,
+    [property: Required] string? HoldId,
     [property: JsonConverter(typeof(WholeNumberConverter))] long? Points,
     decimal? Amount,
     string? Currency,
@@ -19,7 +20,7 @@ public sealed record HoldRequest(
 
 /// <summary>The body of <c>POST /api/members/{memberId}/holds/{holdId}/capture</c>: the order the points pay for and,
 /// for a partial capture, how many of the held points it takes (the rest is released).</summary>
-public sealed record CaptureRequest(string? OrderId, [property: JsonConverter(typeof(WholeNumberConverter))] long? Points);
+public sealed record CaptureRequest([property: Required] string? OrderId, [property: JsonConverter(typeof(WholeNumberConverter))] long? Points);
 
 /// <summary>Pay with points at a till: a hold reserves points for a basket, a capture turns them into a <c>burn</c> debit
 /// for the order, a release (or the hold's expiry) gives them back.</summary>

@@ -3,8 +3,8 @@ using System.Text;
 
 namespace Loyalty.Functions.Http;
 
-/// <summary>When <c>LOYALTY_API_KEY</c> is set, every request except the host's start-up probe (<c>GET /</c>) and the
-/// health check must carry it in <c>x-functions-key</c>, as Azure function keys are carried: the API, the admin
+/// <summary>When <c>LOYALTY_API_KEY</c> is set, every request except the host's start-up probe (<c>GET /</c>), the
+/// health check and the API's description (the OpenAPI document and the reference page, which tools fetch) must carry it in <c>x-functions-key</c>, as Azure function keys are carried: the API, the admin
 /// endpoint and the function-invocation routes the standalone runner calls (which would otherwise be open if the
 /// app listened beyond loopback). The comparison takes the same time whatever the key sent. Under the Functions host
 /// the host checks function keys and calls invocation routes without one, so the setting is ignored there.</summary>
@@ -35,8 +35,12 @@ public static class ApiKey
         });
     }
 
+    /// <summary>The paths that need no key; the OpenAPI document declares the key on every other operation.</summary>
+    public static readonly string[] OpenPaths = ["/api/health", "/api/openapi.json", "/api/docs"];
+
     private static bool IsProtected(HttpRequest request) =>
-        !(request.Path.Equals("/", StringComparison.Ordinal) || request.Path.Equals("/api/health", StringComparison.OrdinalIgnoreCase));
+        !(request.Path.Equals("/", StringComparison.Ordinal)
+          || OpenPaths.Any(open => request.Path.StartsWithSegments(open, StringComparison.OrdinalIgnoreCase)));
 
     // Hashing first makes both sides the same length, so FixedTimeEquals does not leak the key's length either.
     private static bool Matches(string sent, byte[] expected) =>

@@ -35,11 +35,12 @@ public static class JsonBody
     {
         if (!request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem("Send the body as application/json.", statusCode: 415, title: "Unsupported media type", type: Problems.UnsupportedMediaType));
+            return (null, TypedResults.Problem("Send the body as JSON with the header Content-Type: application/json.", statusCode: 415, title: "Unsupported media type", type: Problems.UnsupportedMediaType));
         }
 
         if (request.ContentLength > MaxBytes)
         {
+            await DiscardAsync(request, ct);
             return (null, TooLarge());
         }
 
@@ -66,6 +67,36 @@ public static class JsonBody
                 "The body could not be read as JSON of the expected shape.",
                 title: "Malformed JSON",
                 type: Problems.MalformedJson));
+        }
+    }
+
+    /// <summary>Largest body read (and dropped) to answer 413: larger ones have the connection closed under them.</summary>
+    public const int MaxDiscardedBytes = 16 * 1024 * 1024;
+
+    // The client is still sending: answering and closing now would make it see a connection reset, never the 413.
+    // So the body is read and dropped first, up to a bound (beyond it Kestrel closes the connection, as it must).
+    private static async Task DiscardAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxDiscardedBytes)
+        {
+            return;
+        }
+
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxDiscardedBytes;
+        }
+
+        var chunk = new byte[64 * 1024];
+        try
+        {
+            while (await request.Body.ReadAsync(chunk, ct) > 0)
+            {
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Sent too slowly, or more than it said: the connection goes; nothing more can be done for this client.
         }
     }
 

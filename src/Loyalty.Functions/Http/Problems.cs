@@ -21,6 +21,23 @@ public static class Problems
 
     public static string TypeOf(string slug) => "/problems/" + slug;
 
+    /// <summary>Every problem type the API answers with (the OpenAPI document's enum of <c>type</c>): the types above, the
+    /// framework's, and each refusal's slug.</summary>
+    public static readonly string[] Types =
+    [
+        Validation, MalformedJson, PayloadTooLarge, UnsupportedMediaType, Unauthorized, MemberNotFound, IdempotencyConflict,
+        StorageUnavailable, FunctionNotFound,
+        .. new[]
+        {
+            "not-found", "method-not-allowed", "internal-error", "bad-request", "request-timeout", "phone-shared", "reward-not-found",
+            "redemption-not-found", "purchase-not-found", "hold-not-found", "voucher-not-found",
+            "account-not-empty", "capture-exceeds-hold", "card-taken", "commit-window-passed", "hold-not-active", "insufficient-points",
+            "member-erased", "member-exists", "nothing-to-do", "out-of-stock", "points-out-of-range", "redemption-cancelled",
+            "redemption-in-progress", "return-exceeds-purchase", "tier-required", "too-many-holds", "unknown-tier",
+            "voucher-not-usable", "voucher-used",
+        }.Select(TypeOf),
+    ];
+
     /// <summary>Problems the framework writes itself (unknown route, wrong method, wrong content type, unhandled
     /// error) get this API's types too, so that clients can rely on <c>type</c> alone.</summary>
     public static void UseOwnTypes(ProblemDetailsContext context)
@@ -39,6 +56,18 @@ public static class Problems
                 _ => TypeOf("internal-error"),
             };
         }
+
+        // Every problem says what to do about it, those the framework writes too.
+        problem.Detail ??= problem.Status switch
+        {
+            400 => "The request could not be read.",
+            401 => $"Send the API key in the {ApiKey.HeaderName} header.",
+            404 => "No such route; the OpenAPI document at /api/openapi.json lists them.",
+            405 => $"This path does not answer {context.HttpContext.Request.Method}; the OpenAPI document at /api/openapi.json lists its methods.",
+            413 => $"The body is larger than {JsonBody.MaxBytes} bytes.",
+            415 => "Send the body as JSON with the header Content-Type: application/json.",
+            _ => "The server failed to answer; nothing is known to have been recorded. Retry the same request, or report the traceId.",
+        };
     }
 
     /// <summary>400 with the fields at fault in <c>errors</c>.</summary>

@@ -2,6 +2,7 @@ using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
 using Loyalty.Domain.Program;
+using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Members;
 
@@ -100,7 +101,7 @@ public sealed record VoucherSummary(string Code, string RewardId, DateOnly? Expi
 /// <param name="Needed">What is still missing to reach <paramref name="Threshold"/>.</param>
 /// <param name="WindowEnds">The last day of the current window: after it the window moves on a month and its oldest month
 /// stops counting.</param>
-public sealed record TierProgress(string Next, decimal Threshold, string Metric, decimal Qualifying, decimal Needed, DateOnly WindowEnds)
+public sealed record TierProgress(string Next, decimal Threshold, [property: ValuesOf(typeof(TierMetric))] string Metric, decimal Qualifying, decimal Needed, DateOnly WindowEnds)
 {
     public static TierProgress? Of(TierRules tiers, Account account, DateTimeOffset now)
     {
@@ -127,7 +128,7 @@ public sealed record LedgerPage(IReadOnlyList<LedgerEntryResponse> Entries, stri
 /// <param name="Note">Why: the bonus rule, the adjustment reason, the tier reached.</param>
 public sealed record LedgerEntryResponse(
     string EntryId,
-    string Kind,
+    [property: ValuesOf(typeof(LedgerKind))] string Kind,
     long Points,
     long BalanceAfter,
     DateTimeOffset OccurredAt,

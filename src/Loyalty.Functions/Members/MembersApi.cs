@@ -17,7 +17,8 @@ public static class MembersApi
         members.MapPut("/{memberId}", PutMember)
             .WithName("PutMember")
             .WithSummary("Enroll a member, or replace their profile")
-            .AcceptsJson<MemberRequest>();
+            .AcceptsJson<MemberRequest>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         members.MapGet("/{memberId}", GetMember).WithName("GetMember").WithSummary("A member, their points and tier");
         app.MapGet("/members", FindMember)
             .WithTags("Members")
@@ -25,7 +26,10 @@ public static class MembersApi
             .WithSummary("Find a member at the till by phone number or loyalty card (exactly one of phone, card)")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        members.MapGet("/{memberId}/ledger", GetLedger).WithName("GetLedger").WithSummary("The member's ledger, newest first");
+        members.MapGet("/{memberId}/ledger", GetLedger)
+            .WithName("GetLedger")
+            .WithSummary("The member's ledger, newest first")
+            .DescribesQuery("limit", () => ApiContract.Integer(1, 200, 50));
         return app;
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Outreach;
@@ -15,9 +16,9 @@ namespace Loyalty.Functions.Outreach;
 /// <param name="DeliveryStatus">What the carrier reported (<c>Delivered</c>, <c>Failed</c>), when it did.</param>
 /// <param name="Reason">Why it was skipped, deferred or failed.</param>
 public sealed record OutreachMessage(
-    string Campaign,
+    [property: ValuesOf(typeof(Campaign))] string Campaign,
     string Period,
-    string Status,
+    [property: AllowedValues("planned", "sending", "sent", "skipped", "failed", "unconfirmed")] string Status,
     DateTimeOffset PlannedFor,
     DateTimeOffset? SentAt,
     string? DeliveryStatus,

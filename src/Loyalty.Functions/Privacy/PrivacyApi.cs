@@ -12,6 +12,7 @@ public static partial class PrivacyApi
 {
     public const string ActorHeader = Actor.Header;
     public const string Unspecified = Actor.Unspecified;
+    private const string ActorDescription = "Who asks, in the caller's own words (e.g. support:olga); kept in the audit log.";
 
     public static IServiceCollection AddPrivacy(this IServiceCollection services) => services.AddSingleton<AuditLog>();
 
@@ -20,10 +21,12 @@ public static partial class PrivacyApi
         var members = app.MapGroup("/members").WithTags("Privacy").ProducesProblem(StatusCodes.Status404NotFound);
         members.MapGet("/{memberId}/export", Export)
             .WithName("ExportMember")
-            .WithSummary("Everything stored about the member, as JSON (audited)");
+            .WithSummary("Everything stored about the member, as JSON (audited)")
+            .DescribesHeader(ActorHeader, ActorDescription);
         members.MapDelete("/{memberId}", Erase)
             .WithName("EraseMember")
-            .WithSummary("Erase the member's personal data, keeping the anonymised ledger (audited, idempotent)");
+            .WithSummary("Erase the member's personal data, keeping the anonymised ledger (audited, idempotent)")
+            .DescribesHeader(ActorHeader, ActorDescription);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using RequiredAttribute = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using Loyalty.Domain;
 using Loyalty.Domain.Program;
 using Loyalty.Domain.Operations;
@@ -7,11 +8,11 @@ namespace Loyalty.Functions.Purchases;
 
 /// <summary>A purchase as storefronts post it and order systems enqueue it.</summary>
 public sealed record PurchaseRequest(
-    string? PurchaseId,
-    string? MemberId,
-    decimal? Amount,
-    string? Currency,
-    string? OccurredAt,
+    [property: Required] string? PurchaseId,
+    [property: Required] string? MemberId,
+    [property: Required] decimal? Amount,
+    [property: Required] string? Currency,
+    [property: Required] string? OccurredAt,
     string? StoreId,
     IReadOnlyList<PurchaseLineRequest>? Lines)
 {
@@ -141,4 +142,4 @@ public sealed record PurchaseRequest(
     }
 }
 
-public sealed record PurchaseLineRequest(string? Sku, string? Category, decimal? Quantity, decimal? Amount);
+public sealed record PurchaseLineRequest([property: Required] string? Sku, string? Category, [property: Required] decimal? Quantity, [property: Required] decimal? Amount);

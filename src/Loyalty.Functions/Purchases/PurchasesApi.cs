@@ -15,7 +15,7 @@ public static class PurchasesApi
             .WithSummary("Record a purchase and credit its points (idempotent by purchaseId)")
             .AcceptsJson<PurchaseRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesRefusals();
         app.MapPost("/purchases/quote", Quote)
             .WithTags("Purchases")
             .WithName("QuotePurchase")

@@ -1,3 +1,4 @@
+using RequiredAttribute = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Operations;
@@ -8,7 +9,12 @@ namespace Loyalty.Functions.Returns;
 
 /// <summary>The body of <c>POST /api/returns</c>: part or all of a recorded purchase came back.</summary>
 /// <param name="Amount">In the purchase's currency.</param>
-public sealed record ReturnRequest(string? ReturnId, string? PurchaseId, string? MemberId, decimal? Amount, string? OccurredAt);
+public sealed record ReturnRequest(
+    [property: Required] string? ReturnId,
+    [property: Required] string? PurchaseId,
+    [property: Required] string? MemberId,
+    [property: Required] decimal? Amount,
+    [property: Required] string? OccurredAt);
 
 public static class ReturnsApi
 {

@@ -1,4 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Loyalty.Domain.Program;
+using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Rewards;
 
@@ -12,13 +15,13 @@ public sealed record RewardResponse(
     string Id,
     string Name,
     long PointsCost,
-    string Kind,
+    [property: ValuesOf(typeof(RewardKind))] string Kind,
     string? MinTier,
     int? Stock,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Affordable = null);
 
 /// <summary>The body of <c>POST /api/members/{memberId}/redemptions</c>.</summary>
-public sealed record RedemptionRequest(string? RedemptionId, string? RewardId);
+public sealed record RedemptionRequest([property: Required] string? RedemptionId, [property: Required] string? RewardId);
 
 /// <summary>A redemption as support staff see it.</summary>
 /// <param name="Status">active or cancelled.</param>
@@ -30,5 +33,5 @@ public sealed record RedemptionView(
     string VoucherCode,
     long PointsSpent,
     DateTimeOffset RedeemedAt,
-    string Status,
+    [property: AllowedValues("active", "cancelled")] string Status,
     DateTimeOffset? CancelledAt);

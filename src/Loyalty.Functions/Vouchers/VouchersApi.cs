@@ -1,3 +1,4 @@
+using RequiredAttribute = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Loyalty.Functions.Vouchers;
 
 /// <summary>The body of <c>POST /api/vouchers/{code}/uses</c>.</summary>
-public sealed record VoucherUseRequest(string? UseId, string? OrderId, string? StoreId);
+public sealed record VoucherUseRequest([property: Required] string? UseId, [property: Required] string? OrderId, string? StoreId);
 
 /// <summary>A voucher as a till or support staff see it.</summary>
 /// <param name="Source">What issued it: a spend-threshold rule's id, or the redemption's id.</param>
@@ -22,7 +23,7 @@ public sealed record VoucherResponse(
     string RewardId,
     string RewardName,
     string Source,
-    string Status,
+    [property: ValuesOf(typeof(VoucherStatus))] string Status,
     DateTimeOffset IssuedAt,
     DateOnly? ExpiresOn,
     VoucherUse? Use)
@@ -52,6 +53,7 @@ public static class VouchersApi
             .WithTags("Vouchers")
             .WithName("ListVouchers")
             .WithSummary("The member's vouchers, newest first; status=active|used|expired|void to filter")
+            .DescribesQuery("status", () => ApiContract.OneOf(ApiContract.NamesOf(typeof(VoucherStatus))))
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }

@@ -16,3 +16,12 @@ public sealed class TillExampleTests(PrivateAzurite azurite) : IClassFixture<Pri
     [Fact]
     public Task ReadmeTillExample_HoldsStepByStep() => ReadmeExample.RunOnShippedProgramAsync(azurite, "till-example", minimumSteps: 8);
 }
+
+/// <summary>Runs every curl example of the README in order, from an empty store (its own Azurite), and checks the status
+/// and the JSON the README shows after each, so that the README cannot drift from the app.</summary>
+public sealed class ReadmeCurlExamplesTests(PrivateAzurite azurite) : IClassFixture<PrivateAzurite>
+{
+    [Fact]
+    public Task ReadmeCurlExamples_AnswerAsShown() =>
+        ReadmeExample.RunCurlExamplesOnShippedProgramAsync(azurite, new DateTimeOffset(2026, 11, 24, 13, 22, 11, 60, TimeSpan.Zero), minimumSteps: 20);
+}

@@ -26,8 +26,9 @@ public sealed class LoyaltyApp(
 
     public FakeTimeProvider? Time => time;
 
-    /// <summary>A client once the app reports healthy (its tables exist).</summary>
-    public Task<HttpClient> StartAsync() => TestHost.WhenHealthyAsync(CreateClient());
+    /// <summary>A client once the app reports healthy (its tables exist). Every answer it receives is checked against the
+    /// OpenAPI document the app serves (<see cref="ContractCheck"/>).</summary>
+    public Task<HttpClient> StartAsync() => TestHost.WhenHealthyAsync(CreateDefaultClient(new ContractCheck()));
 
     public T Service<T>()
         where T : notnull => Services.GetRequiredService<T>();
