@@ -108,7 +108,7 @@ var drain = await QueueDrain.RunAsync(options, account, (settings, phase) => Wit
     peaks.Add((settings.ContainsKey("TriggerRunner__Enabled") ? "queue fill" : "queue drain", handler.PeakMemoryMiB()));
     return result;
 }));
-Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s ({drain.Errors} left or poisoned); HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
+Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s recorded ({drain.Errors} left or poisoned); HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
 Console.WriteLine("handler peak memory (VmHWM): " + string.Join(", ", peaks.Select(p => string.Create(inv, $"{p.Phase} {p.MiB:F0} MiB"))) + " (target <= 120 MiB)");
 if (off.Errors + on.Errors + cold.Errors + drain.Errors + tillErrors > 0)
 {

@@ -59,7 +59,7 @@ internal static class QueueDrain
 
             var seconds = (Stopwatch.GetTimestamp() - (started ?? deadline)) / (double)Stopwatch.Frequency;
             var poisoned = (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount - poisonedBefore;
-            return new Result(Purchases / Math.Max(seconds, 0.001), 0, 0, 0, left + poisoned);
+            return new Result((Purchases - left - poisoned) / Math.Max(seconds, 0.001), 0, 0, 0, left + poisoned);
         });
     }
 }
