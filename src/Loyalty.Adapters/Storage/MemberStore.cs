@@ -78,9 +78,9 @@ public sealed partial class MemberStore(
             return result;
         }, ct);
 
-        // A request that does not go ahead claims nothing: the claim its attempts wrote (while reading the member, or before
-        // losing an ETag race to a change that makes the request refused) is given up again.
-        if (claim is not null && done.Status is OperationStatus.Refused or OperationStatus.RelatedNotFound or OperationStatus.MemberNotFound)
+        // A refused request claims nothing: an attempt that claimed the id and then lost its ETag race to a change that
+        // makes the request refused gives the claim up again.
+        if (claim is not null && done.Status is OperationStatus.Refused or OperationStatus.RelatedNotFound)
         {
             await claims.WithdrawAsync(claim, ct);
         }
@@ -92,27 +92,11 @@ public sealed partial class MemberStore(
             var id = operation.MemberId;
             var memberRead = cached is null ? GetAsync(id, ct) : Task.FromResult<StoredMember?>(cached);
             var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
-
-            // An attempt that reads the member claims the id meanwhile, so that the read and the claim are one round trip;
-            // a request that does not go ahead gives the claim up again (above).
-            var claimRead = claimed || cached is not null ? null : claims.TakeAsync(operation.Key, id, time.GetUtcNow(), ct);
             var member = await memberRead;
             var related = await relatedRead;
-            if (claimRead is not null)
-            {
-                claim = await claimRead;
-                claimed = claim is not null;
-            }
-
             if (member is null)
             {
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
-            }
-
-            if (claimRead is not null && claim is null)
-            {
-                // Another member holds the id: a conflict comes first, whatever the member's state.
-                return new OperationResult<T>(OperationStatus.Conflict, Member: member);
             }
 
             if (operation.RelatedKey is not null && related is null)
