@@ -98,7 +98,8 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             return MemberResult.Rejected(new Rejection(member.Line, false, "memberId", "The member's personal data was erased: an erased member is not imported again."));
         }
 
-        if (stored.Profile != member.Profile)
+        // Cards by content: a record compares its list by reference.
+        if (stored.Profile with { Cards = [] } != member.Profile with { Cards = [] } || !stored.Profile.Cards.SequenceEqual(member.Profile.Cards))
         {
             return MemberResult.Rejected(new Rejection(member.Line, false, "memberId", "Is enrolled already, with another profile: an import does not change members it did not create."));
         }
