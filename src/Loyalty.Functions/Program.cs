@@ -42,6 +42,11 @@ services.AddSingleton(RandomNumberGenerator.Create());
 services.AddSingleton<VoucherCodes>();
 services.AddSingleton(sp => new Contention(sp.GetRequiredService<Random>()));
 services.AddSingleton<LedgerMetrics>();
+services.AddOptions<MemberCacheSettings>()
+    .BindConfiguration(MemberCacheSettings.Section)
+    .Validate(s => s.Entries > 0 && s.Lifetime > TimeSpan.Zero, "MemberCache__Entries must be at least 1 and MemberCache__Lifetime longer than zero")
+    .ValidateOnStart();
+services.AddSingleton(sp => new MemberCache(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MemberCacheSettings>>().Value));
 services.AddSingleton<MemberStore>();
 services.AddSingleton<StorageSetup>();
 services.AddHostedService(sp => sp.GetRequiredService<StorageSetup>());

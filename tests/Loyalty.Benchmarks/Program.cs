@@ -34,21 +34,31 @@ var inv = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment.ProcessorCount} cores, {options.Clients} clients, {options.Members} members, {options.Seconds} s per phase after {options.Warmup} s warm-up"));
 
 var requests = await StorageRequestsPerPurchase(connection);
-Console.WriteLine($"storage requests per purchase (measured in process): first of the day {requests.First}, then {requests.Steady}");
+Console.WriteLine($"storage requests per purchase (measured in process): first of the day {requests.First}, then {requests.Steady}, after a lookup {requests.AfterLookup} (+1 for the lookup's read)");
+Console.WriteLine(string.Create(inv, $"allocated per purchase (in process: recorder, domain, Table SDK; not the HTTP pipeline): {requests.AllocatedBytes / 1024.0:F1} KiB"));
 
-var raw = await RawTransactions(tables, options);
+// The raw baselines, all in this run: what the storage itself does at this concurrency, without the app.
+var raw = await RawTransactions(tables, options, RawShape.Transaction);
 Console.WriteLine(raw.Format("raw table transactions (SDK, same shape)", "tx/s"));
+var rawRead = await RawTransactions(tables, options, RawShape.ReadThenTransaction);
+Console.WriteLine(rawRead.Format("raw read + transaction (SDK)", "tx/s"));
+var rawClaim = await RawTransactions(tables, options, RawShape.ReadClaimTransaction);
+Console.WriteLine(rawClaim.Format("raw read + claim insert + transaction (SDK)", "tx/s"));
 
-// Publication off: events are written to the outbox in each purchase's transaction and stay there (no topic set). The
-// till's phases run here too, on the members this phase enrolls.
+// The cache on (the default): a till's lookup then its purchase; then purchases one after another on the same members
+// (each commit keeps its row, so they commit with the claim and one transaction); then the till's other phases.
 var run = "";
 var tillErrors = 0;
+var peaks = new List<(string Phase, double MiB)>();
 var off = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string>(), async (handler, http) =>
 {
     run = await Enroll(http, options);
+    var pairs = await LookupThenPurchase(http, options, run);
+    Console.WriteLine(pairs.Format("lookup then purchase (HTTP GET member + POST /api/purchases)", "pairs/s"));
+    Console.WriteLine(string.Create(inv, $"  ratio pairs / raw read + transaction: {100 * pairs.Rate / rawRead.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: {100 * pairs.Rate / rawClaim.Rate:F1} %"));
     var e2e = await EndToEnd(http, options, run, "off");
-    Console.WriteLine(e2e.Format("end to end, publication off (HTTP POST /api/purchases)", "purchases/s"));
-    Console.WriteLine(string.Create(inv, $"ratio end-to-end / raw: {100 * e2e.Rate / raw.Rate:F1} % (target >= 50 %)"));
+    Console.WriteLine(e2e.Format("purchases one after another, cache on, publication off (HTTP POST /api/purchases)", "purchases/s"));
+    Console.WriteLine(string.Create(inv, $"  ratio / raw transactions: {100 * e2e.Rate / raw.Rate:F1} %; / raw read + transaction: {100 * e2e.Rate / rawRead.Rate:F1} %; p95 / raw read + transaction p95: {e2e.P95 / rawRead.P95:F2}"));
 
     // At the till: finding a member by phone (the phone index, then the member row), and paying with points (a hold, then
     // its capture: two member transactions), beside raw storage doing the same reads and transactions.
@@ -57,11 +67,22 @@ var off = await WithHandler(options.HandlerPath, connection, new Dictionary<stri
     var lookups = await Lookups(http, options, run);
     Console.WriteLine(lookups.Format("end to end (HTTP GET /api/members?phone=)", "requests/s"));
     Console.WriteLine(string.Create(inv, $"ratio lookups / raw lookups: {100 * lookups.Rate / rawLookups.Rate:F1} %"));
-    var pairs = await HoldAndCapture(http, options, run);
-    Console.WriteLine(pairs.Format("end to end (HTTP hold + capture, one pair)", "pairs/s"));
-    Console.WriteLine(string.Create(inv, $"  = {2 * pairs.Rate:F1} requests/s; ratio member transactions / raw: {100 * 2 * pairs.Rate / raw.Rate:F1} %"));
-    Console.WriteLine(string.Create(inv, $"handler peak memory (VmHWM): {handler.PeakMemoryMiB():F0} MiB"));
-    tillErrors = lookups.Errors + pairs.Errors;
+    var holds = await HoldAndCapture(http, options, run);
+    Console.WriteLine(holds.Format("end to end (HTTP hold + capture, one pair)", "pairs/s"));
+    Console.WriteLine(string.Create(inv, $"  = {2 * holds.Rate:F1} requests/s; ratio member transactions / raw: {100 * 2 * holds.Rate / raw.Rate:F1} %"));
+    peaks.Add(("cache on", handler.PeakMemoryMiB()));
+    tillErrors = lookups.Errors + holds.Errors + pairs.Errors;
+    return e2e;
+});
+
+// The cache off: every purchase reads the member first, as a purchase without a lookup before it does.
+var cold = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string> { ["MemberCache__Enabled"] = "false" }, async (handler, http) =>
+{
+    var e2e = await EndToEnd(http, options, run, "cold");
+    Console.WriteLine(e2e.Format("cold purchase, cache off (HTTP POST /api/purchases)", "purchases/s"));
+    Console.WriteLine(string.Create(inv, $"  ratio cold / raw read + transaction: {100 * e2e.Rate / rawRead.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: {100 * e2e.Rate / rawClaim.Rate:F1} %"));
+    Console.WriteLine(string.Create(inv, $"  tail: p95 {e2e.P95:F1} ms / raw read + transaction p95 {rawRead.P95:F1} ms = {e2e.P95 / rawRead.P95:F2} (target <= 1.3); / raw read + claim + transaction p95 {rawClaim.P95:F1} ms = {e2e.P95 / rawClaim.P95:F2}"));
+    peaks.Add(("cache off", handler.PeakMemoryMiB()));
     return e2e;
 });
 
@@ -75,12 +96,23 @@ var on = await WithHandler(options.HandlerPath, connection, topic.Settings, asyn
     var delays = topic.Delays();
     Console.WriteLine(string.Create(inv,
         $"commit to publication: p50 {Percentile(delays, 0.50):F1} ms   p95 {Percentile(delays, 0.95):F1} ms   p99 {Percentile(delays, 0.99):F1} ms   ({delays.Length} events in {topic.Requests} requests, {(committed ? "all published" : "NOT all published within 30 s")})"));
+    peaks.Add(("publication on", handler.PeakMemoryMiB()));
     return e2e;
 });
 Console.WriteLine(string.Create(inv, $"publication on / off: {100 * on.Rate / off.Rate:F1} %"));
-if (off.Errors + on.Errors + tillErrors > 0)
+
+// The queue: purchases waiting in the Storage queue, drained by the standalone runner of a handler started after they were sent.
+var drain = await QueueDrain.RunAsync(options, account, (settings, phase) => WithHandler(options.HandlerPath, connection, settings, async (handler, http) =>
 {
-    Console.WriteLine($"errors during the end-to-end phases: purchases {off.Errors + on.Errors}, till {tillErrors}");
+    var result = await phase(http);
+    peaks.Add((settings.ContainsKey("TriggerRunner__Enabled") ? "queue fill" : "queue drain", handler.PeakMemoryMiB()));
+    return result;
+}));
+Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s recorded ({drain.Errors} left or poisoned); HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
+Console.WriteLine("handler peak memory (VmHWM): " + string.Join(", ", peaks.Select(p => string.Create(inv, $"{p.Phase} {p.MiB:F0} MiB"))) + " (target <= 120 MiB)");
+if (off.Errors + on.Errors + cold.Errors + drain.Errors + tillErrors > 0)
+{
+    Console.WriteLine($"errors during the end-to-end phases: purchases {off.Errors + on.Errors + cold.Errors}, queue {drain.Errors}, till {tillErrors}");
     return 1;
 }
 
@@ -103,10 +135,11 @@ static async Task<Result> WithHandler(string dll, string connection, IReadOnlyDi
 
 static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))];
 
-static async Task<Result> RawTransactions(TableServiceClient tables, Options options)
+static async Task<Result> RawTransactions(TableServiceClient tables, Options options, RawShape shape)
 {
     var table = tables.GetTableClient("benchraw" + Guid.NewGuid().ToString("N")[..8]);
-    await table.CreateAsync();
+    var claims = tables.GetTableClient("benchclaims" + Guid.NewGuid().ToString("N")[..8]);
+    await Task.WhenAll(table.CreateAsync(), claims.CreateAsync());
     try
     {
         var etags = new ETag[options.Members];
@@ -119,10 +152,22 @@ static async Task<Result> RawTransactions(TableServiceClient tables, Options opt
         return await Measure(options, async (client, n) =>
         {
             var m = client + (n % (options.Members / options.Clients) * options.Clients);
+            var id = $"{client}-{n}-{Guid.NewGuid():N}";
+            if (shape != RawShape.Transaction)
+            {
+                // The member row as the app reads it (the whole row, with its ETag).
+                etags[m] = (await table.GetEntityAsync<TableEntity>($"m{m}", "member")).Value.ETag;
+            }
+
+            if (shape == RawShape.ReadClaimTransaction)
+            {
+                await claims.AddEntityAsync(new TableEntity($"purchase|{id}", "") { ["Member"] = $"m{m}", ["ClaimedAt"] = DateTimeOffset.UnixEpoch });
+            }
+
             var s = ++seq[m];
             var actions = new[]
             {
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"op|purchase|{client}-{n}-{Guid.NewGuid():N}") { ["Hash"] = new string('h', 44), ["Result"] = new string('r', 120), ["Entries"] = "1" }),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"op|purchase|{id}") { ["Hash"] = new string('h', 44), ["Result"] = new string('r', 120), ["Entries"] = "1" }),
                 new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"entry|{long.MaxValue - s:D19}") { ["Seq"] = s, ["Kind"] = "Earn", ["Points"] = 10L, ["BalanceAfter"] = 10L * s, ["Reference"] = "p" }),
                 new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRow(m, s), etags[m]),
             };
@@ -133,7 +178,7 @@ static async Task<Result> RawTransactions(TableServiceClient tables, Options opt
     }
     finally
     {
-        await table.DeleteAsync();
+        await Task.WhenAll(table.DeleteAsync(), claims.DeleteAsync());
     }
 
     static TableEntity MemberRow(int m, long seq) => new($"m{m}", "member")
@@ -213,6 +258,15 @@ static async Task<Result> RawLookups(TableServiceClient tables, Options options)
     }
 }
 
+static async Task<Result> LookupThenPurchase(HttpClient http, Options options, string run) => await Measure(options, async (client, n) =>
+{
+    var m = client + (n % (options.Members / options.Clients) * options.Clients);
+    using var lookup = await http.GetAsync($"/api/members/bench-{run}-{m}");
+    var body = $$"""{"purchaseId":"{{run}}-pair-{{client}}-{{n}}","memberId":"bench-{{run}}-{{m}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""";
+    using var purchase = await http.PostAsync("/api/purchases", Json(body));
+    return lookup.StatusCode == HttpStatusCode.OK && purchase.StatusCode == HttpStatusCode.Created;
+});
+
 static async Task<Result> EndToEnd(HttpClient http, Options options, string run, string phase)
 {
     return await Measure(options, async (client, n) =>
@@ -260,8 +314,9 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
     return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors);
 }
 
-// The same code path as the handler, with a pipeline policy counting what reaches storage.
-static async Task<(int First, int Steady)> StorageRequestsPerPurchase(string connection)
+// The same code path as the handler, with a pipeline policy counting what reaches storage; and what that path allocates
+// per purchase (this process does nothing else meanwhile).
+static async Task<(int First, int Steady, int AfterLookup, double AllocatedBytes)> StorageRequestsPerPurchase(string connection)
 {
     var counter = new CountingPolicy();
     var tableOptions = StorageAccount.DefaultTableOptions();
@@ -273,27 +328,53 @@ static async Task<(int First, int Steady)> StorageRequestsPerPurchase(string con
     }
 
     var program = new ProgramDefinition { Name = "Bench", Currencies = new Dictionary<string, CurrencyRule> { ["USD"] = new() } };
-    var store = MemberStore.Create(tables, program, new PhoneKeys(BenchKeys.Phone), TimeProvider.System);
-    var recorder = new PurchaseRecorder(store, program, TimeProvider.System,
-        new Loyalty.Functions.Telemetry.LoyaltyMetrics(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+    var store = MemberStore.Create(tables, program, new PhoneKeys(BenchKeys.Phone), TimeProvider.System, cache: new MemberCache(new MemberCacheSettings { Enabled = false }));
+    var cached = MemberStore.Create(tables, program, new PhoneKeys(BenchKeys.Phone), TimeProvider.System);
+    var metrics = new Loyalty.Functions.Telemetry.LoyaltyMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     var member = MemberId.Parse("bench-count-" + Guid.NewGuid().ToString("N")[..8]);
     await store.SaveProfileAsync(member, new MemberProfile(), CancellationToken.None);
     var at = TimeProvider.System.GetUtcNow().AddMinutes(-1);
 
-    async Task<int> Count(string id)
+    async Task<int> Count(MemberStore on, string id)
     {
         var before = counter.Count;
-        await recorder.RecordAsync(new Purchase(OperationId.Parse(id), member, new Money(10, Currency.Parse("USD")), at, null, []), CancellationToken.None);
+        await new PurchaseRecorder(on, program, TimeProvider.System, metrics).RecordAsync(
+            new Purchase(OperationId.Parse(id), member, new Money(10, Currency.Parse("USD")), at, null, []), CancellationToken.None);
         return counter.Count - before;
     }
 
-    return (await Count("first"), await Count("second"));
+    var first = await Count(store, "first-" + member.Value);
+    var steady = await Count(store, "second-" + member.Value);
+    await Count(cached, "warm-" + member.Value); // this store's own pending-events hint, written once per member
+    await cached.GetAsync(member, CancellationToken.None);
+    var afterLookup = await Count(cached, "third-" + member.Value);
+
+    const int Allocating = 200;
+    for (var i = 0; i < 20; i++)
+    {
+        await Count(store, $"warm-{i}-{member.Value}");
+    }
+
+    var allocated = GC.GetTotalAllocatedBytes(precise: true);
+    for (var i = 0; i < Allocating; i++)
+    {
+        await Count(store, $"alloc-{i}-{member.Value}");
+    }
+
+    return (first, steady, afterLookup, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)Allocating);
 }
 
 /// <summary>The phone index's secret for the benchmark's own Azurite: not a secret anywhere else.</summary>
 internal static class BenchKeys
 {
     public const string Phone = "benchmark-only-phone-key-0123456789";
+}
+
+internal enum RawShape
+{
+    Transaction,
+    ReadThenTransaction,
+    ReadClaimTransaction,
 }
 
 internal sealed record Result(double Rate, double P50, double P95, double P99, int Errors)
@@ -330,9 +411,11 @@ internal sealed record Options(string HandlerPath, int Clients, double Seconds, 
 /// <summary>The handler in its own process, as it runs in production, so that its memory is its own.</summary>
 internal sealed class Handler : IDisposable
 {
+    private static int started;
     private readonly Process process;
+    private readonly StreamWriter log;
 
-    private Handler(Process process, Uri baseAddress) => (this.process, BaseAddress) = (process, baseAddress);
+    private Handler(Process process, StreamWriter log, Uri baseAddress) => (this.process, this.log, BaseAddress) = (process, log, baseAddress);
 
     public Uri BaseAddress { get; }
 
@@ -346,16 +429,27 @@ internal sealed class Handler : IDisposable
         start.Environment[StorageAccount.SettingName] = connection;
         start.Environment[PhoneKeys.CurrentSetting] = BenchKeys.Phone;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+
+        // HANDLER_<NAME>=<value> in the benchmark's environment sets <NAME> for the handler only (HANDLER_DOTNET_gcServer=0).
+        foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => ((string)e.Key, (string?)e.Value ?? "")).Where(e => e.Item1.StartsWith("HANDLER_", StringComparison.Ordinal)))
+        {
+            start.Environment[name["HANDLER_".Length..]] = value;
+        }
+
         foreach (var (name, value) in settings)
         {
             start.Environment[name] = value;
         }
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Warnings and errors only (the log level above): artifacts/bench/handler-<n>.log.
+        Directory.CreateDirectory(Path.Combine("artifacts", "bench"));
+        var log = new StreamWriter(Path.Combine("artifacts", "bench", $"handler-{Interlocked.Increment(ref started)}.log")) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new Handler(process, new Uri($"http://127.0.0.1:{port}"));
+        return new Handler(process, log, new Uri($"http://127.0.0.1:{port}"));
     }
 
     public async Task WaitHealthyAsync(HttpClient http)
@@ -399,6 +493,26 @@ internal sealed class Handler : IDisposable
     {
         Stop();
         process.Dispose();
+        lock (log)
+        {
+            log.Dispose();
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            if (log.BaseStream is not null)
+            {
+                log.WriteLine(line);
+            }
+        }
     }
 
     private static int FreePort()

@@ -14,18 +14,65 @@ public sealed class Claims(TableServiceClient service)
     private TableClient Table { get; } = service.GetTableClient(Tables.Claims);
 
     /// <summary>Claims <paramref name="key"/> for <paramref name="member"/>; false when another member holds it.</summary>
-    public async Task<bool> ClaimAsync(OperationKey key, MemberId member, DateTimeOffset now, CancellationToken ct)
+    public async Task<bool> ClaimAsync(OperationKey key, MemberId member, DateTimeOffset now, CancellationToken ct) =>
+        await TakeAsync(key, member, now, ct) is not null;
+
+    /// <summary>Claims <paramref name="key"/> for <paramref name="member"/>: null when another member holds it. A claim the
+    /// member already holds is taken up (written again under its ETag), so that the request that wrote it can no longer
+    /// withdraw it (<see cref="WithdrawAsync"/>) from under this one.</summary>
+    public async Task<Claim?> TakeAsync(OperationKey key, MemberId member, DateTimeOffset now, CancellationToken ct)
     {
         var partition = PartitionOf(key);
+        for (var attempt = 1; attempt <= Contention.DefaultMaxAttempts; attempt++)
+        {
+            try
+            {
+                var added = await Table.AddEntityAsync(new TableEntity(partition, "") { ["Member"] = member.Value, ["ClaimedAt"] = now }, ct);
+                return new Claim(partition, added.Headers.ETag, Written: true);
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                var existing = await Table.GetEntityIfExistsAsync<TableEntity>(partition, "", ["Member"], ct);
+                if (!existing.HasValue)
+                {
+                    continue;
+                }
+
+                if (existing.Value!.GetString("Member") != member.Value)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    var taken = await Table.UpdateEntityAsync(new TableEntity(partition, "") { ["TakenUpAt"] = now }, existing.Value.ETag, TableUpdateMode.Merge, ct);
+                    return new Claim(partition, taken.Headers.ETag, Written: false);
+                }
+                catch (RequestFailedException t) when (t.Status is 404 or 412)
+                {
+                    // Withdrawn or taken up meanwhile: claim it again.
+                }
+            }
+        }
+
+        throw new ConcurrencyExhaustedException(partition, Contention.DefaultMaxAttempts);
+    }
+
+    /// <summary>Gives up a claim this request wrote (<see cref="Claim.Written"/>) for a request that did not go ahead,
+    /// unless another request of the same member took it up since: that one may be committing under it.</summary>
+    public async Task WithdrawAsync(Claim claim, CancellationToken ct)
+    {
+        if (!claim.Written || claim.ETag is not { } etag)
+        {
+            return;
+        }
+
         try
         {
-            await Table.AddEntityAsync(new TableEntity(partition, "") { ["Member"] = member.Value, ["ClaimedAt"] = now }, ct);
-            return true;
+            await Table.DeleteEntityAsync(claim.Partition, "", etag, ct);
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
-            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(partition, "", ["Member"], ct);
-            return existing.HasValue && existing.Value!.GetString("Member") == member.Value;
         }
     }
 
@@ -60,3 +107,7 @@ public sealed class Claims(TableServiceClient service)
 
     public static string PartitionOf(OperationKey key) => $"{key.Kind}|{key.Id.Value}";
 }
+
+/// <summary>A claim as a request holds it: <see cref="Written"/> when this request wrote it (rather than found it its
+/// member's), with the ETag it left.</summary>
+public sealed record Claim(string Partition, ETag? ETag, bool Written);

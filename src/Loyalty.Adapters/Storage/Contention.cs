@@ -41,21 +41,60 @@ public sealed class Contention(Random jitter, int maxDelayMilliseconds = 50, int
     }
 }
 
-/// <summary>Makes callers in this process that work on the same key take turns. Striped, so that there is nothing to
-/// clean up; two keys may share a stripe and then simply wait for each other, so a caller must never take a second turn
-/// of the same instance while holding one.</summary>
-public sealed class KeyedTurns(int stripes = 64)
+/// <summary>Makes callers in this process that work on the same key take turns; callers on different keys never wait for
+/// each other (a striped lock made unrelated members queue behind one another, which showed in the tail of the purchase
+/// latency). A key's gate lives while someone holds or waits for it. A caller must never take a second turn of the same
+/// key while holding one.</summary>
+public sealed class KeyedTurns
 {
-    private readonly SemaphoreSlim[] locks = [.. Enumerable.Range(0, stripes).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly Dictionary<string, Gate> gates = new(StringComparer.Ordinal);
 
     public async Task<IDisposable> TakeAsync(string key, CancellationToken ct)
     {
-        var stripe = locks[unchecked((uint)StringComparer.Ordinal.GetHashCode(key)) % locks.Length];
-        await stripe.WaitAsync(ct);
-        return new Turn(stripe);
+        Gate? gate;
+        lock (gates)
+        {
+            if (!gates.TryGetValue(key, out gate))
+            {
+                gates[key] = gate = new Gate();
+            }
+
+            gate.Users++;
+        }
+
+        try
+        {
+            await gate.Turn.WaitAsync(ct);
+        }
+        catch
+        {
+            Leave(key, gate);
+            throw;
+        }
+
+        return new Turn(this, key, gate);
     }
 
-    private sealed class Turn(SemaphoreSlim stripe) : IDisposable
+    private void Leave(string key, Gate gate)
+    {
+        lock (gates)
+        {
+            if (--gate.Users == 0)
+            {
+                gates.Remove(key);
+            }
+        }
+    }
+
+    private sealed class Gate
+    {
+        public SemaphoreSlim Turn { get; } = new(1, 1);
+
+        /// <summary>Callers holding or waiting for the turn; changed under the lock of the gates.</summary>
+        public int Users { get; set; }
+    }
+
+    private sealed class Turn(KeyedTurns owner, string key, Gate gate) : IDisposable
     {
         private int released;
 
@@ -63,7 +102,8 @@ public sealed class KeyedTurns(int stripes = 64)
         {
             if (Interlocked.Exchange(ref released, 1) == 0)
             {
-                stripe.Release();
+                gate.Turn.Release();
+                owner.Leave(key, gate);
             }
         }
     }

@@ -222,6 +222,7 @@ public sealed partial class MemberStore
             try
             {
                 var row = new TableEntity(id.Value, MemberRows.MemberRowKey) { ["Hints"] = "" };
+                cache.Remove(id);
                 var response = await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct);
                 return current with { Hints = new HashSet<string>(), ETag = response.Headers.ETag ?? default };
             }

@@ -25,6 +25,7 @@ public sealed partial class MemberStore(
     VoucherCodes codes,
     EventOutbox outbox,
     TimeProvider time,
+    MemberCache cache,
     LedgerMetrics? metrics = null)
 {
     /// <summary>A transaction holds at most 100 operations; a posting that would not fit is a bug in the rules.</summary>
@@ -35,27 +36,63 @@ public sealed partial class MemberStore(
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
 
     /// <summary>A store with its own helpers, for tools that run outside the app (the CLI, benchmarks, tests).</summary>
-    public static MemberStore Create(TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null, LedgerMetrics? metrics = null) =>
+    public static MemberStore Create(
+        TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null, LedgerMetrics? metrics = null, MemberCache? cache = null) =>
         new(tables, new MemberIndexes(tables, phoneKeys), new Claims(tables), new Contention(jitter ?? Random.Shared), program,
-            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), new EventOutbox(tables, time, new EventSettings()), time, metrics);
+            new VoucherCodes(System.Security.Cryptography.RandomNumberGenerator.Create()), new EventOutbox(tables, time, new EventSettings()), time,
+            cache ?? new MemberCache(new MemberCacheSettings()), metrics);
 
+    /// <summary>The member as stored now (always a read); the row is kept in the <see cref="MemberCache"/> for an
+    /// operation that follows.</summary>
     public async Task<StoredMember?> GetAsync(MemberId id, CancellationToken ct)
     {
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(id.Value, MemberRows.MemberRowKey, cancellationToken: ct);
-        return row.HasValue ? MemberRows.ToMember(row.Value!) : null;
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var member = MemberRows.ToMember(row.Value!);
+        cache.Set(member);
+        return member;
     }
 
     /// <summary>Runs an operation: decides it on the member as stored and commits what it decided, once. A replay
     /// (same key, same fingerprint) returns the first result unchanged; the same key with another fingerprint, or an
     /// id unique in the program that another member holds, is a conflict. Erased members refuse every operation that
-    /// does not allow them.</summary>
-    public Task<OperationResult<T>> RunAsync<T>(MemberOperation<T> operation, CancellationToken ct)
+    /// does not allow them. The first attempt decides on the member row this instance holds in its <see cref="MemberCache"/>,
+    /// when it holds one: it commits under that row's ETag, and anything but a commit (a refusal, a replay, a conflict, a
+    /// lost ETag race) is decided again on a fresh read, so that every answer but a commit comes from storage as it is.</summary>
+    public async Task<OperationResult<T>> RunAsync<T>(MemberOperation<T> operation, CancellationToken ct)
     {
         var claimed = !operation.ClaimsId;
-        return contention.RunAsync(operation.MemberId.Value, async _ =>
+        Claim? claim = null;
+        var done = await contention.RunAsync(operation.MemberId.Value, async attempt =>
+        {
+            var cached = attempt == 1 ? cache.Get(operation.MemberId) : null;
+            var result = await AttemptAsync(cached);
+            if (cached is not null && result is { IsDone: true, Value.Status: not OperationStatus.Created })
+            {
+                cache.Remove(operation.MemberId);
+                return Attempt<OperationResult<T>>.Retry;
+            }
+
+            return result;
+        }, ct);
+
+        // A refused request claims nothing: an attempt that claimed the id and then lost its ETag race to a change that
+        // makes the request refused gives the claim up again.
+        if (claim is not null && done.Status is OperationStatus.Refused or OperationStatus.RelatedNotFound)
+        {
+            await claims.WithdrawAsync(claim, ct);
+        }
+
+        return done;
+
+        async Task<Attempt<OperationResult<T>>> AttemptAsync(StoredMember? cached)
         {
             var id = operation.MemberId;
-            var memberRead = GetAsync(id, ct);
+            var memberRead = cached is null ? GetAsync(id, ct) : Task.FromResult<StoredMember?>(cached);
             var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
             var member = await memberRead;
             var related = await relatedRead;
@@ -79,7 +116,8 @@ public sealed partial class MemberStore(
 
             if (!claimed)
             {
-                if (!await claims.ClaimAsync(operation.Key, id, context.Now, ct))
+                claim = await claims.TakeAsync(operation.Key, id, context.Now, ct);
+                if (claim is null)
                 {
                     return new OperationResult<T>(OperationStatus.Conflict, Member: member);
                 }
@@ -96,9 +134,11 @@ public sealed partial class MemberStore(
             var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
             var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
+            var actions = Actions(operation, outcome, posting, member, after, related, events.Count);
             try
             {
-                await CommitAsync(id, Actions(operation, outcome, posting, member, after, related, events.Count), events, ct);
+                var response = await CommitAsync(id, actions, events, ct);
+                cache.Written((TableEntity)actions[^1].Entity, response.Value[actions.Count - 1].Headers.ETag);
                 metrics?.Committed(operation.Key, posting);
                 return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record);
             }
@@ -113,7 +153,7 @@ public sealed partial class MemberStore(
                 // member row's ETag or the ledger row it added under the same sequence number). Decide again.
                 return Attempt<OperationResult<T>>.Retry;
             }
-        }, ct);
+        }
     }
 
     // Points are checked arithmetic: a total that no longer fits is refused with its reason, never an error.
@@ -158,7 +198,8 @@ public sealed partial class MemberStore(
     }
 
     /// <summary>The one way a change to a member commits: the pending-events hint first when it adds events, then its
-    /// one transaction (the change's rows, then its event rows), then the dispatcher is told.</summary>
+    /// one transaction (the change's rows, then its event rows), then the dispatcher is told. The cached row goes first:
+    /// whatever the outcome, it is no longer the row as stored.</summary>
     private async Task<Response<IReadOnlyList<Response>>> CommitAsync(
         MemberId id, IEnumerable<TableTransactionAction> change, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
@@ -167,6 +208,7 @@ public sealed partial class MemberStore(
             await outbox.PrepareAsync(id, ct);
         }
 
+        cache.Remove(id);
         var response = await Table.SubmitTransactionAsync([.. change, .. EventOutbox.Rows(events)], ct);
         if (events.Count > 0)
         {
