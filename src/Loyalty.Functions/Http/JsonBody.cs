@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Http;
 
-/// <summary>Reads a JSON request body strictly: a size limit, numbers as numbers, no duplicate properties, and
-/// every failure as a problem that names the field at fault.</summary>
+/// <summary>Reads a JSON request body strictly: a size limit, numbers as numbers, no duplicate properties, no unknown
+/// properties (a typo such as <c>amout</c> is named, not silently dropped), and every failure as a problem that names
+/// the field at fault. Messages from queues are read the same way but keep unknown properties out of the way: a
+/// producer that adds a field must not send purchases to the poison queue.</summary>
 public static class JsonBody
 {
     /// <summary>Largest body accepted by the API.</summary>
@@ -16,7 +18,10 @@ public static class JsonBody
         NumberHandling = JsonNumberHandling.Strict,
         AllowDuplicateProperties = false,
         MaxDepth = 16,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
+
+    private static readonly JsonSerializerOptions Tolerant = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
 
     /// <summary>Declares the JSON body an endpoint reads with <see cref="ReadAsync"/>, and the problems reading it answers.</summary>
     public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder endpoint)
@@ -48,20 +53,31 @@ public static class JsonBody
         return body is null ? (null, TooLarge()) : Parse<T>(body.Value.Span);
     }
 
-    /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.</summary>
-    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json)
+    /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.
+    /// <paramref name="skipUnknown"/> for a queue message: properties <typeparamref name="T"/> does not have are skipped.</summary>
+    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, bool skipUnknown = false)
         where T : class
     {
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, Options);
+            var value = JsonSerializer.Deserialize<T>(json, skipUnknown ? Tolerant : Options);
             return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
         }
         catch (JsonException e)
         {
             var field = FieldOf(e.Path);
-            var message = e is FieldException rule ? rule.Message.Split(" Path:", 2)[0]
-                : field == "body" ? "The body is not valid JSON." : "Wrong type or malformed value.";
+            string message;
+            if (UnknownProperty(e) is { } unknown)
+            {
+                field = field == "body" ? unknown : field.EndsWith(unknown, StringComparison.Ordinal) ? field : $"{field}.{unknown}";
+                message = $"Unknown field {field}: this request has no such field.";
+            }
+            else
+            {
+                message = e is FieldException rule ? rule.Message.Split(" Path:", 2)[0]
+                    : field == "body" ? "The body is not valid JSON." : "Wrong type or malformed value.";
+            }
+
             return (null, Problems.Invalid(
                 new Dictionary<string, string[]> { [field] = [message] },
                 "The body could not be read as JSON of the expected shape.",
@@ -102,6 +118,13 @@ public static class JsonBody
 
     private static ProblemHttpResult TooLarge() =>
         TypedResults.Problem($"The body is larger than {MaxBytes} bytes.", statusCode: 413, title: "Payload too large", type: Problems.PayloadTooLarge);
+
+    // System.Text.Json has no exception type of its own for a property the type does not have (UnmappedMemberHandling
+    // .Disallow): its message names it as "The JSON property 'name' could not be mapped to any .NET member …".
+    private static string? UnknownProperty(JsonException e) =>
+        e.Message.StartsWith("The JSON property '", StringComparison.Ordinal) && e.Message.IndexOf("' could not be mapped", StringComparison.Ordinal) is > 19 and var end
+            ? e.Message[19..end]
+            : null;
 
     // "$.lines[0].amount" → "lines[0].amount"; the root or an unknown place → "body".
     private static string FieldOf(string? path) =>

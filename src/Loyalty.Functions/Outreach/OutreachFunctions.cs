@@ -62,7 +62,7 @@ public static partial class OutreachFunctions
     private static async Task<JsonHttpResult<InvocationResult>> SendAsync(FunctionInvocation invocation, OutreachSender sender, ILogger logger, CancellationToken ct)
     {
         var messageId = invocation.LogId();
-        var (job, problem) = invocation.JsonValue(MessageBinding) is { } json ? JsonBody.Parse<OutreachJob>(json) : (null, null);
+        var (job, problem) = invocation.JsonValue(MessageBinding) is { } json ? JsonBody.Parse<OutreachJob>(json, skipUnknown: true) : (null, null);
         if (job is null || problem is not null || !OutboxKey.TryCreate(job.MemberId, job.Campaign, job.Period, out var key))
         {
             LogUnreadableJob(logger, messageId);

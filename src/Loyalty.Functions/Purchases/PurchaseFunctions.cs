@@ -39,7 +39,7 @@ public static partial class PurchaseFunctions
             return Reject(logger, message, StatusCodes.Status400BadRequest, "no message", $"Data.{MessageBinding} is missing");
         }
 
-        var (request, problem) = JsonBody.Parse<PurchaseRequest>(json);
+        var (request, problem) = JsonBody.Parse<PurchaseRequest>(json, skipUnknown: true);
         if (problem is not null)
         {
             return Reject(logger, message, StatusCodes.Status400BadRequest, "malformed JSON", Describe(problem));

@@ -68,15 +68,34 @@ public sealed class BadInputTests(AppFixture fixture) : IClassFixture<AppFixture
         await AssertNothingRecorded(member);
     }
 
-    [Fact]
-    public async Task RecordPurchase_UnknownFieldsOfAnyType_AreIgnored()
+    [Theory]
+    [InlineData(""","amout":12.5""", "amout")]
+    [InlineData(""","extra":{"deep":[1,"x",null]}""", "extra")]
+    [InlineData(""","lines":[{"sku":"A","qty":1,"amount":1}]""", "lines[0].qty")]
+    public async Task RecordPurchase_UnknownField_Is400NamingIt_AndRecordsNothing(string extra, string field)
     {
         var member = await fixture.EnrollAsync();
-        var body = Valid.Replace("MEMBER", member, StringComparison.Ordinal).Replace("}", ""","extra":{"deep":[1,"x",null]},"note":42}""", StringComparison.Ordinal);
+        var body = Valid.Replace("MEMBER", member, StringComparison.Ordinal)[..^1] + extra + "}";
 
         using var response = await fixture.Client.PostJsonAsync("/api/purchases", body);
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var p = await response.ReadProblemAsync();
+        Assert.Equal("/problems/malformed-json", p.Type);
+        Assert.NotNull(p.Errors);
+        Assert.Equal([$"Unknown field {field}: this request has no such field."], p.Errors[field]);
+        await AssertNothingRecorded(member);
+    }
+
+    [Fact]
+    public void QueueMessage_WithFieldsThisVersionDoesNotKnow_IsRead()
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes(Valid[..^1] + ""","extra":{"deep":[1,"x",null]},"note":42}""");
+
+        var (request, problem) = Loyalty.Functions.Http.JsonBody.Parse<Loyalty.Functions.Purchases.PurchaseRequest>(json, skipUnknown: true);
+
+        Assert.Null(problem);
+        Assert.Equal("p-1", request?.PurchaseId);
     }
 
     [Fact]
