@@ -140,17 +140,8 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
     }
 
     /// <summary>Every event row of the member, oldest first (tests and tools).</summary>
-    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(MemberId member, CancellationToken ct)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {member.Value} and RowKey gt {EventPrefix} and RowKey lt {"event}"}");
-        var events = new List<StoredEvent>();
-        await foreach (var row in members.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-        {
-            events.Add(ToEvent(row));
-        }
-
-        return events;
-    }
+    public Task<IReadOnlyList<StoredEvent>> ReadAllAsync(MemberId member, CancellationToken ct) =>
+        members.ReadPrefixAsync(member, EventPrefix, ToEvent, ct);
 
     /// <summary>Records that the member's events up to <paramref name="seq"/> are published. The cursor only moves
     /// forward: another dispatcher that got further first keeps its position. Returns the cursor's new ETag.</summary>

@@ -19,6 +19,22 @@ internal static class MemberRows
 
     public static string OperationRowKey(OperationKey key) => $"{OperationPrefix}{key.Kind}|{key.Id.Value}";
 
+    /// <summary>Every row of the member's partition whose key starts with <paramref name="prefix"/> (ending in <c>|</c>),
+    /// in row-key order, each made into a <typeparamref name="T"/>.</summary>
+    public static async Task<IReadOnlyList<T>> ReadPrefixAsync<T>(
+        this TableClient table, MemberId id, string prefix, Func<TableEntity, T> map, CancellationToken ct)
+    {
+        var end = prefix[..^1] + "}";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey gt {prefix} and RowKey lt {end}");
+        var rows = new List<T>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            rows.Add(map(row));
+        }
+
+        return rows;
+    }
+
     /// <summary>Ledger rows sort newest first: the row key is the inverted sequence number.</summary>
     public static string EntryRowKey(long seq) => EntryPrefix + (long.MaxValue - seq).ToString("D19", CultureInfo.InvariantCulture);
 

@@ -86,17 +86,8 @@ public sealed partial class MemberStore
     }
 
     /// <summary>The member's consent record, oldest first.</summary>
-    public async Task<IReadOnlyList<ConsentRecord>> GetConsentRecordAsync(MemberId id, CancellationToken ct)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey gt {ConsentPrefix} and RowKey lt {"consent}"}");
-        var records = new List<ConsentRecord>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-        {
-            records.Add(ToConsentRecord(row));
-        }
-
-        return records;
-    }
+    public Task<IReadOnlyList<ConsentRecord>> GetConsentRecordAsync(MemberId id, CancellationToken ct) =>
+        Table.ReadPrefixAsync(id, ConsentPrefix, ToConsentRecord, ct);
 
     private static string ConsentRowKey(DateTimeOffset requestedAt, string sourceId) =>
         Ids.IsValid(sourceId)

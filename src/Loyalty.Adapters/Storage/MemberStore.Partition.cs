@@ -34,18 +34,10 @@ public sealed record Erasure(StoredMember Member, bool ErasedNow);
 public sealed partial class MemberStore
 {
     /// <summary>The member's operations of one kind (e.g. every redemption), in row-key order.</summary>
-    public async Task<IReadOnlyList<StoredOperation>> ListOperationsAsync(MemberId id, string kind, CancellationToken ct)
+    public Task<IReadOnlyList<StoredOperation>> ListOperationsAsync(MemberId id, string kind, CancellationToken ct)
     {
         var prefix = $"{MemberRows.OperationPrefix}{kind}|";
-        var end = $"{MemberRows.OperationPrefix}{kind}}}";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id.Value} and RowKey gt {prefix} and RowKey lt {end}");
-        var operations = new List<StoredOperation>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-        {
-            operations.Add(ToOperation(new OperationKey(kind, OperationId.Parse(row.RowKey[prefix.Length..])), row));
-        }
-
-        return operations;
+        return Table.ReadPrefixAsync(id, prefix, row => ToOperation(new OperationKey(kind, OperationId.Parse(row.RowKey[prefix.Length..])), row), ct);
     }
 
     /// <summary>Reads the member's whole partition, or null when there is no such member.</summary>
