@@ -27,6 +27,15 @@ internal sealed class BenchTopic : IAsyncDisposable
 
     public int Requests => requests;
 
+    /// <summary>Events whose change committed before this time (the outbox the earlier phases left) are published but not
+    /// timed: their delay is the backlog's age, not the publication's.</summary>
+    public DateTimeOffset Since { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Events published that committed before <see cref="Since"/>.</summary>
+    public int Earlier => earlier;
+
+    private int earlier;
+
     public static async Task<BenchTopic> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -83,6 +92,12 @@ internal sealed class BenchTopic : IAsyncDisposable
             if (ids.TryAdd(e.GetProperty("id").GetString()!, 0))
             {
                 var time = DateTimeOffset.Parse(e.GetProperty("time").GetString()!, CultureInfo.InvariantCulture);
+                if (time < Since)
+                {
+                    Interlocked.Increment(ref earlier);
+                    continue;
+                }
+
                 delays.Enqueue((now - time).TotalMilliseconds);
             }
         }

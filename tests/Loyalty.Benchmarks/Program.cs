@@ -90,12 +90,15 @@ var cold = await WithHandler(options.HandlerPath, connection, new Dictionary<str
 await using var topic = await BenchTopic.StartAsync();
 var on = await WithHandler(options.HandlerPath, connection, topic.Settings, async (handler, http) =>
 {
+    // The earlier phases left their events in the outbox, and a member's next commit publishes them before its own:
+    // they are counted, but only this phase's events are timed.
+    topic.Since = TimeProvider.System.GetUtcNow();
     var e2e = await EndToEnd(http, options, run, "on");
     Console.WriteLine(e2e.Format("end to end, publication on  (HTTP POST /api/purchases)", "purchases/s"));
     var committed = await topic.DrainAsync(TimeSpan.FromSeconds(30));
     var delays = topic.Delays();
     Console.WriteLine(string.Create(inv,
-        $"commit to publication: p50 {Percentile(delays, 0.50):F1} ms   p95 {Percentile(delays, 0.95):F1} ms   p99 {Percentile(delays, 0.99):F1} ms   ({delays.Length} events in {topic.Requests} requests, {(committed ? "all published" : "NOT all published within 30 s")})"));
+        $"commit to publication: p50 {Percentile(delays, 0.50):F1} ms   p95 {Percentile(delays, 0.95):F1} ms   p99 {Percentile(delays, 0.99):F1} ms   ({delays.Length} events of this phase in {topic.Requests} requests, {(committed ? "all published" : "NOT all published within 30 s")}; {topic.Earlier} earlier events from the outbox not timed)"));
     peaks.Add(("publication on", handler.PeakMemoryMiB()));
     return e2e;
 });
