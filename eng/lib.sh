@@ -25,6 +25,28 @@ ensure_node_modules() {
 # start_azurite <memory|folder> <log file> [fixed]
 # Starts Azurite on 127.0.0.1 and exports AzureWebJobsStorage. With "fixed" it uses the standard ports
 # 10000-10002 (so UseDevelopmentStorage=true and Storage Explorer work); otherwise free ports picked by the OS.
+# wait_for_child LOG MESSAGE CHECK [ARGS...]: runs CHECK ARGS every 0.2 s until it succeeds; when the last child
+# started has stopped first, prints MESSAGE and LOG and fails. After 30 s it gives up waiting and lets the caller's
+# own check of what it waited for say what is missing.
+wait_for_child() {
+  local log=$1 message=$2 i
+  shift 2
+  for i in $(seq 1 150); do
+    if "$@"; then
+      return 0
+    fi
+    if ! kill -0 "${children[-1]}" 2>/dev/null; then
+      echo "$message" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  return 0
+}
+
+azurite_listening() { [ "$(grep -c 'successfully listening' "$1")" -ge 3 ]; }
+
 start_azurite() {
   local where=$1 log=$2 mode=${3:-}
   local args=(--silent --skipApiVersionCheck --disableTelemetry --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1)
@@ -42,18 +64,7 @@ start_azurite() {
   mkdir -p "$(dirname "$log")"
   "$repo_root/node_modules/.bin/azurite" "${args[@]}" >"$log" 2>&1 &
   children+=($!)
-  local i
-  for i in $(seq 1 150); do
-    if [ "$(grep -c 'successfully listening' "$log")" -ge 3 ]; then
-      break
-    fi
-    if ! kill -0 "${children[-1]}" 2>/dev/null; then
-      echo "Azurite did not start:" >&2
-      cat "$log" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
+  wait_for_child "$log" "Azurite did not start:" azurite_listening "$log" || return 1
   local blob queue table
   blob=$(sed -n 's/.*Blob service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
   queue=$(sed -n 's/.*Queue service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")

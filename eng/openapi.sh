@@ -21,18 +21,9 @@ echo "Serving the OpenAPI document from the built handler on 127.0.0.1:$port (lo
 TriggerRunner__Enabled=false LOYALTY_API_KEY=openapi-check LOYALTY_PHONE_KEY=openapi-check-not-a-secret \
   dotnet src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll --urls "http://127.0.0.1:$port" >"$out/app.log" 2>&1 &
 children+=($!)
-for _ in $(seq 1 150); do
-  # The document needs no key: a tool must be able to fetch it.
-  if curl -fsS -o "$out/openapi.json" "http://127.0.0.1:$port/api/openapi.json" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "${children[-1]}" 2>/dev/null; then
-    echo "The handler stopped before serving the document:" >&2
-    cat "$out/app.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
+# The document needs no key: a tool must be able to fetch it.
+fetch_document() { curl -fsS -o "$out/openapi.json" "http://127.0.0.1:$port/api/openapi.json" 2>/dev/null; }
+wait_for_child "$out/app.log" "The handler stopped before serving the document:" fetch_document || exit 1
 [ -s "$out/openapi.json" ] || { echo "The handler did not serve /api/openapi.json." >&2; exit 1; }
 
 echo "Linting the document with Redocly CLI (recommended rules)..."
