@@ -12,6 +12,7 @@ namespace Loyalty.Functions.Http;
 /// <c>Problem</c> schema for every error with the statuses and headers the server answers, relative servers.</summary>
 public static class ApiContract
 {
+    public const string DocumentName = "v1";
     public const string DocumentPath = "/api/openapi.json";
     public const string ReferencePath = "/api/docs";
     private const string SchemeName = "apiKey";
@@ -31,7 +32,7 @@ public static class ApiContract
     };
 
     public static IServiceCollection AddApiContract(this IServiceCollection services) =>
-        services.AddOpenApi("v1", o =>
+        services.AddSingleton<RequestSchemas>().AddOpenApi(DocumentName, o =>
         {
             o.AddSchemaTransformer(DescribeSchema);
             o.AddDocumentTransformer(DescribeDocument);

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Json.Schema;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Http;
 
 /// <summary>Reads a JSON request body strictly: a size limit, numbers as numbers, no duplicate properties, no unknown
 /// properties (a typo such as <c>amout</c> is named, not silently dropped), and every failure as a problem that names
-/// the field at fault. Messages from queues are read the same way but keep unknown properties out of the way: a
+/// the field at fault. Values of the wrong JSON type are found all at once by the request's schema in the OpenAPI
+/// document (<see cref="RequestSchemas"/>), where the serializer would stop at the first. Messages from queues are read the same way but keep unknown properties out of the way: a
 /// producer that adds a field must not send purchases to the poison queue.</summary>
 public static class JsonBody
 {
@@ -50,14 +52,26 @@ public static class JsonBody
         }
 
         var body = await BoundedBody.ReadAsync(request, MaxBytes, ct);
-        return body is null ? (null, TooLarge()) : Parse<T>(body.Value.Span);
+        if (body is null)
+        {
+            return (null, TooLarge());
+        }
+
+        var schema = await request.HttpContext.RequestServices.GetRequiredService<RequestSchemas>().ForAsync<T>();
+        return Parse<T>(body.Value.Span, schema: schema);
     }
 
     /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.
-    /// <paramref name="skipUnknown"/> for a queue message: properties <typeparamref name="T"/> does not have are skipped.</summary>
-    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, bool skipUnknown = false)
+    /// <paramref name="skipUnknown"/> for a queue message: properties <typeparamref name="T"/> does not have are skipped.
+    /// With <paramref name="schema"/>, every value of the wrong JSON type is named in one problem.</summary>
+    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, bool skipUnknown = false, JsonSchema? schema = null)
         where T : class
     {
+        if (schema is not null && WrongTypes(json, schema) is { } wrong)
+        {
+            return (null, Malformed(wrong));
+        }
+
         try
         {
             var value = JsonSerializer.Deserialize<T>(json, skipUnknown ? Tolerant : Options);
@@ -78,11 +92,111 @@ public static class JsonBody
                     : field == "body" ? "The body is not valid JSON." : "Wrong type or malformed value.";
             }
 
-            return (null, Problems.Invalid(
-                new Dictionary<string, string[]> { [field] = [message] },
-                "The body could not be read as JSON of the expected shape.",
-                title: "Malformed JSON",
-                type: Problems.MalformedJson));
+            return (null, Malformed(new Dictionary<string, string[]> { [field] = [message] }));
+        }
+    }
+
+    private static ProblemHttpResult Malformed(IDictionary<string, string[]> errors) =>
+        Problems.Invalid(errors, "The body could not be read as JSON of the expected shape.", title: "Malformed JSON", type: Problems.MalformedJson);
+
+    // Every value of the wrong JSON type in the body, by its JSON path (lines[0].amount), with the fields the schema
+    // requires that are missing or null beside them, so that one answer names them all; null when no value has the wrong
+    // type (null counts as missing: the validator says "Required.") or the body is not JSON (the serializer then names
+    // where it breaks). Ranges, patterns and the like stay with the endpoint's Validator, which words them for people.
+    private static Dictionary<string, string[]>? WrongTypes(ReadOnlySpan<byte> json, JsonSchema schema)
+    {
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var results = schema.Evaluate(root, new EvaluationOptions { OutputFormat = OutputFormat.List });
+            var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var wrongType = false;
+            foreach (var detail in results.Details ?? [])
+            {
+                foreach (var (keyword, message) in detail.Errors ?? new Dictionary<string, string>())
+                {
+                    var (field, value) = Locate(root, detail.InstanceLocation.ToString());
+                    if (keyword == "type" && value.ValueKind != JsonValueKind.Null)
+                    {
+                        wrongType = true;
+                        Add(errors, field, $"Wrong type: {message}.");
+                    }
+                    else if (keyword == "type")
+                    {
+                        Add(errors, field, "Required.");
+                    }
+                    else if (keyword == "required")
+                    {
+                        foreach (var name in Missing(message))
+                        {
+                            Add(errors, field == "body" ? name : $"{field}.{name}", "Required.");
+                        }
+                    }
+                }
+            }
+
+            return wrongType ? errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal) : null;
+        }
+    }
+
+    private static void Add(Dictionary<string, List<string>> errors, string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list))
+        {
+            errors[field] = list = [];
+        }
+
+        if (!list.Contains(message))
+        {
+            list.Add(message);
+        }
+    }
+
+    // A JSON Pointer into the body ("/lines/0/amount") as the field's JSON path ("lines[0].amount"), and the value there.
+    private static (string Field, JsonElement Value) Locate(JsonElement root, string pointer)
+    {
+        var field = new System.Text.StringBuilder();
+        var value = root;
+        foreach (var token in pointer.Split('/').Skip(1).Select(t => t.Replace("~1", "/").Replace("~0", "~")))
+        {
+            if (value.ValueKind == JsonValueKind.Array && int.TryParse(token, out var index))
+            {
+                field.Append('[').Append(index).Append(']');
+                value = value[index];
+            }
+            else
+            {
+                field.Append(field.Length == 0 ? "" : ".").Append(token);
+                value = value.GetProperty(token);
+            }
+        }
+
+        return (field.Length == 0 ? "body" : field.ToString(), value);
+    }
+
+    // JsonSchema.Net names the missing properties as a JSON array in its message: Required properties ["a","b"] are not present.
+    private static string[] Missing(string message)
+    {
+        var start = message.IndexOf('[', StringComparison.Ordinal);
+        var end = message.LastIndexOf(']');
+        try
+        {
+            return start >= 0 && end > start ? JsonSerializer.Deserialize<string[]>(message[start..(end + 1)]) ?? [] : [];
+        }
+        catch (JsonException)
+        {
+            return [];
         }
     }
 

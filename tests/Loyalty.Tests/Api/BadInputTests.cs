@@ -88,6 +88,59 @@ public sealed class BadInputTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task RecordPurchase_SeveralValuesOfTheWrongType_AreNamedTogether_WithTheMissingFields()
+    {
+        using var response = await fixture.Client.PostJsonAsync("/api/purchases", """{"amount":"abc","lines":5}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var p = await response.ReadProblemAsync();
+        Assert.Equal("/problems/malformed-json", p.Type);
+        Assert.Equal(["amount", "currency", "lines", "memberId", "occurredAt", "purchaseId"], p.Errors!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["Wrong type: Value is \"string\" but should be \"number\"."], p.Errors["amount"]);
+        Assert.Equal(["Required."], p.Errors["purchaseId"]);
+    }
+
+    [Fact]
+    public async Task RecordPurchase_WrongTypesInLines_AreNamedByTheirPath_AndRecordNothing()
+    {
+        var member = await fixture.EnrollAsync();
+        var body = Valid.Replace("MEMBER", member, StringComparison.Ordinal)[..^1]
+            + ""","storeId":7,"lines":[{"sku":"A","quantity":1,"amount":1},{"sku":1,"quantity":"2","amount":true},null]}""";
+
+        using var response = await fixture.Client.PostJsonAsync("/api/purchases", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var p = await response.ReadProblemAsync();
+        Assert.Equal("/problems/malformed-json", p.Type);
+        Assert.Equal(["lines[1].amount", "lines[1].quantity", "lines[1].sku", "lines[2]", "storeId"], p.Errors!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["Required."], p.Errors["lines[2]"]);
+        await AssertNothingRecorded(member);
+    }
+
+    [Fact]
+    public async Task Adjustment_WrongTypes_AreNamedTogether_AndAFractionIsOneOfThem()
+    {
+        var member = await fixture.EnrollAsync();
+
+        using var response = await fixture.Client.PostJsonAsync($"/api/members/{member}/adjustments", """{"adjustmentId":5,"points":10.5,"reason":["x"]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var p = await response.ReadProblemAsync();
+        Assert.Equal("/problems/malformed-json", p.Type);
+        Assert.Equal(["adjustmentId", "points", "reason"], p.Errors!.Keys.Order(StringComparer.Ordinal));
+        await AssertNothingRecorded(member);
+    }
+
+    [Fact]
+    public async Task PutMember_WrongTypes_AreNamedTogether()
+    {
+        using var response = await fixture.Client.PutJsonAsync($"/api/members/{A.Id("m")}", """{"phone":123,"smsOptIn":"yes","firstName":{}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(["firstName", "phone", "smsOptIn"], (await response.ReadProblemAsync()).Errors!.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void QueueMessage_WithFieldsThisVersionDoesNotKnow_IsRead()
     {
         var json = System.Text.Encoding.UTF8.GetBytes(Valid[..^1] + ""","extra":{"deep":[1,"x",null]},"note":42}""");
