@@ -96,10 +96,10 @@ public static class ApiContract
 
         else if (type == typeof(JsonElement))
         {
-            // Stored JSON handed back as it is (an export's operation results and event data): any value but null,
-            // so that "null, or this" is one or the other.
-            schema.Type = JsonSchemaType.Object | JsonSchemaType.Array | JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean;
-            schema.Description ??= "A JSON value, as stored.";
+            // An event's data in the export, as the outbox keeps it: an object, whose shape per event type the AsyncAPI
+            // document of the events (GET /api/asyncapi.json) describes.
+            schema.Type = JsonSchemaType.Object;
+            schema.Description ??= "The event's data as published: its fields per event type are in the AsyncAPI document at /api/asyncapi.json.";
         }
 
         if (context.JsonPropertyInfo?.AttributeProvider is { } attributes)
@@ -170,6 +170,22 @@ public static class ApiContract
         document.Components.Schemas.Remove("ProblemDetails");
         document.Components.Schemas.Remove("HttpValidationProblemDetails");
         document.Components.Schemas[ProblemSchema] = Problem();
+        foreach (var schema in document.Components.Schemas.Values.OfType<OpenApiSchema>().Where(s => s.Discriminator is not null && s.AnyOf is { Count: > 0 }))
+        {
+            // A type written with a discriminator (an export's operation by its kind) is exactly one of its variants:
+            // oneOf, so that generated clients pick the variant by the discriminator instead of filling every one.
+            var variants = schema.AnyOf!;
+            (schema.OneOf, schema.AnyOf) = (variants, null);
+            foreach (var variant in variants.OfType<OpenApiSchemaReference>().Select(r => document.Components.Schemas[r.Reference.Id!]).OfType<OpenApiSchema>())
+            {
+                // Every variant is an object that carries the discriminator (the serializer always writes it), so that
+                // no two variants can match the same value.
+                variant.Type = JsonSchemaType.Object;
+                variant.Required ??= new HashSet<string>();
+                variant.Required.Add(schema.Discriminator!.PropertyName!);
+            }
+        }
+
         foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
         {
             foreach (var (status, response) in operation.Responses ?? new OpenApiResponses())

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Operations;
@@ -91,25 +91,80 @@ public sealed record AccountExport(
 /// <param name="Spend">Base points of purchases in the month (amount × points per unit).</param>
 public sealed record MonthExport(decimal Spend, long Points);
 
+/// <summary>An operation recorded for the member, typed by its <c>kind</c>: <c>result</c> is the answer its request got,
+/// and <c>details</c> (purchases, holds, redemptions) the facts kept with it, as they are now (a return updates its
+/// purchase's, a capture or release its hold's, a cancellation its redemption's).</summary>
 /// <param name="Entries">The sequence numbers of the ledger entries the operation made.</param>
-public sealed record OperationExport(string Kind, string Id, DateTimeOffset? RecordedAt, JsonElement? Result, JsonElement? Details, IReadOnlyList<string> Entries)
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(PurchaseOperation), OperationKinds.Purchase)]
+[JsonDerivedType(typeof(ReturnOperation), OperationKinds.Return)]
+[JsonDerivedType(typeof(AdjustmentOperation), OperationKinds.Adjustment)]
+[JsonDerivedType(typeof(RedemptionOperation), OperationKinds.Redemption)]
+[JsonDerivedType(typeof(CancellationOperation), OperationKinds.Cancellation)]
+[JsonDerivedType(typeof(ReferralOperation), OperationKinds.Referral)]
+[JsonDerivedType(typeof(BirthdayOperation), OperationKinds.Birthday)]
+[JsonDerivedType(typeof(ExpiryOperation), OperationKinds.Expiry)]
+[JsonDerivedType(typeof(TierReviewOperation), OperationKinds.TierReview)]
+[JsonDerivedType(typeof(HoldOperation), OperationKinds.Hold)]
+[JsonDerivedType(typeof(CaptureOperation), OperationKinds.Capture)]
+[JsonDerivedType(typeof(ReleaseOperation), OperationKinds.Release)]
+[JsonDerivedType(typeof(VoucherUseOperation), OperationKinds.VoucherUse)]
+[JsonDerivedType(typeof(ImportOperation), OperationKinds.Import)]
+public abstract record OperationExport(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries)
 {
-    public static OperationExport From(PartitionOperation o) => new(
-        o.Operation.Key.Kind,
-        o.Operation.Key.Id.Value,
-        o.RecordedAt,
-        Parse(o.Operation.ResultJson),
-        Parse(o.Operation.RecordJson),
-        [.. o.Operation.Entries.Select(e => e.ToString(CultureInfo.InvariantCulture))]);
-
-    private static JsonElement? Parse(string? json)
+    public static OperationExport From(PartitionOperation o)
     {
-        if (json is null)
+        var stored = o.Operation;
+        var (id, at) = (stored.Key.Id.Value, o.RecordedAt);
+        IReadOnlyList<string> entries = [.. stored.Entries.Select(e => e.ToString(CultureInfo.InvariantCulture))];
+        return stored.Key.Kind switch
         {
-            return null;
-        }
-
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.Clone();
+            OperationKinds.Purchase => new PurchaseOperation(id, at, entries, stored.Result<PurchaseResult>()!, stored.Record<PurchaseRecord>()),
+            OperationKinds.Return => new ReturnOperation(id, at, entries, stored.Result<ReturnResult>()!),
+            OperationKinds.Adjustment => new AdjustmentOperation(id, at, entries, stored.Result<AdjustmentResult>()!),
+            OperationKinds.Redemption => new RedemptionOperation(id, at, entries, stored.Result<RedemptionResult>()!, stored.Record<RedemptionRecord>()),
+            OperationKinds.Cancellation => new CancellationOperation(id, at, entries, stored.Result<CancellationResult>()!),
+            OperationKinds.Referral => new ReferralOperation(id, at, entries, stored.Result<long>()),
+            OperationKinds.Birthday => new BirthdayOperation(id, at, entries, stored.Result<long>()),
+            OperationKinds.Expiry => new ExpiryOperation(id, at, entries, stored.Result<ExpiryResult>()!),
+            OperationKinds.TierReview => new TierReviewOperation(id, at, entries, stored.Result<string>()),
+            OperationKinds.Hold => new HoldOperation(id, at, entries, stored.Result<HoldResult>()!, stored.Record<HoldRecord>()),
+            OperationKinds.Capture => new CaptureOperation(id, at, entries, stored.Result<HoldResult>()!),
+            OperationKinds.Release => new ReleaseOperation(id, at, entries, stored.Result<HoldResult>()!),
+            OperationKinds.VoucherUse => new VoucherUseOperation(id, at, entries, stored.Result<VoucherUseResult>()!),
+            OperationKinds.Import => new ImportOperation(id, at, entries, stored.Result<ImportResult>()!),
+            var kind => throw new InvalidOperationException($"The export has no type for operations of kind '{kind}': add one to OperationExport."),
+        };
     }
 }
+
+public sealed record PurchaseOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, PurchaseResult Result, PurchaseRecord? Details) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record ReturnOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, ReturnResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record AdjustmentOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, AdjustmentResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record RedemptionOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, RedemptionResult Result, RedemptionRecord? Details) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record CancellationOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, CancellationResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+/// <param name="Result">The points the bonus credited.</param>
+public sealed record ReferralOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, long Result) : OperationExport(Id, RecordedAt, Entries);
+
+/// <param name="Result">The points the bonus credited.</param>
+public sealed record BirthdayOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, long Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record ExpiryOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, ExpiryResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+/// <param name="Result">The tier the review left the member in.</param>
+public sealed record TierReviewOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, string? Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record HoldOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, HoldResult Result, HoldRecord? Details) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record CaptureOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, HoldResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record ReleaseOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, HoldResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record VoucherUseOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, VoucherUseResult Result) : OperationExport(Id, RecordedAt, Entries);
+
+public sealed record ImportOperation(string Id, DateTimeOffset? RecordedAt, IReadOnlyList<string> Entries, ImportResult Result) : OperationExport(Id, RecordedAt, Entries);

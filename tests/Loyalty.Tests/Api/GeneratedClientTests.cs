@@ -98,6 +98,12 @@ public sealed class GeneratedClientTests(Azurite azurite)
         Assert.NotNull(await client.Api.Members[memberId].Messages.GetAsync());
         var export = await client.Api.Members[memberId].Export.GetAsync(c => c.Headers.Add("x-actor", "test:kiota"));
         Assert.Equal(memberId, export!.Member!.MemberId);
+        // The export is typed: each operation is the variant of its kind, with the answer its request got.
+        var exported = Assert.Single(export.Operations!, o => o.OperationExportPurchaseOperation is not null).OperationExportPurchaseOperation!;
+        Assert.Equal(purchase.PurchaseId, exported.Id);
+        Assert.Equal(315, exported.Result!.Balance);
+        Assert.Equal(40m, exported.Details!.ReturnedAmount);
+        Assert.Equal(100, Assert.Single(export.Operations!, o => o.OperationExportAdjustmentOperation is not null).OperationExportAdjustmentOperation!.Result!.Points);
 
         // The problems, typed: 400 with every field at fault, 404, and 409 for an id reused with other content.
         var invalid = await Assert.ThrowsAsync<Problem>(() => client.Api.Purchases.PostAsync(new PurchaseRequest
