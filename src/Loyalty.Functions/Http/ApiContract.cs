@@ -1,6 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loyalty.Domain.Operations;
+using Loyalty.Domain.Program;
+using Loyalty.Functions.Members;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -102,7 +105,20 @@ public static class ApiContract
             schema.Description ??= "The event's data as published: its fields per event type are in the AsyncAPI document at /api/asyncapi.json.";
         }
 
-        if (context.JsonPropertyInfo?.AttributeProvider is { } attributes)
+        if (Listed(context) is { } listed)
+        {
+            schema.Enum = [.. listed.Values.Select(v => (JsonNode)v)];
+            if (listed.Note is { } note)
+            {
+                schema.Description = schema.Description is null ? note : $"{schema.Description} {note}";
+            }
+
+            if (schema.Type?.HasFlag(JsonSchemaType.Null) == true)
+            {
+                schema.Enum.Add(null!);
+            }
+        }
+        else if (context.JsonPropertyInfo?.AttributeProvider is { } attributes)
         {
             if (attributes.GetCustomAttributes(typeof(AllowedValuesAttribute), inherit: true).FirstOrDefault() is AllowedValuesAttribute allowed)
             {
@@ -143,6 +159,30 @@ public static class ApiContract
 
         return Task.CompletedTask;
     }
+
+    // Value lists of fields the domain's records carry (the domain has no attributes of this layer): a hold's status, and
+    // tier ids, which are the loaded program's: the document is built at start-up from the program file.
+    private static (IReadOnlyList<string> Values, string? Note)? Listed(OpenApiSchemaTransformerContext context)
+    {
+        if (context.JsonPropertyInfo is not { } property || property.PropertyType != typeof(string))
+        {
+            return null;
+        }
+
+        return property.Name switch
+        {
+            "status" when property.DeclaringType == typeof(HoldResult) => ([HoldRecord.Held, HoldRecord.Captured, HoldRecord.Released, HoldRecord.Expired], null),
+            "status" when property.DeclaringType == typeof(HoldRecord) => ([HoldRecord.Held, HoldRecord.Captured, HoldRecord.Released], null),
+            "tier" or "minTier" or "requiredTier" => TierIds(context.ApplicationServices),
+            "next" when property.DeclaringType == typeof(TierProgress) => TierIds(context.ApplicationServices),
+            _ => null,
+        };
+    }
+
+    private static (IReadOnlyList<string>, string?)? TierIds(IServiceProvider services) =>
+        services.GetRequiredService<ProgramDefinition>().Tiers.Levels.Select(l => l.Id).ToArray() is { Length: > 0 } ids
+            ? (ids, "The values are the tier ids of the program file this app loaded at start-up (the document is built from it).")
+            : null;
 
     private static Task DescribeDocument(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
     {

@@ -89,11 +89,11 @@ public sealed class GeneratedClientTests(Azurite azurite)
         var holdId = A.Id("hold");
         var hold = await client.Api.Members[memberId].Holds.PostAsync(new HoldRequest { HoldId = holdId, Amount = 0.5m, Currency = "USD" });
         Assert.Equal(50, hold!.Points);
-        Assert.Equal("held", (await client.Api.Members[memberId].Holds[holdId].GetAsync())!.Status);
+        Assert.Equal(HoldResult_status.Held, (await client.Api.Members[memberId].Holds[holdId].GetAsync())!.Status);
         Assert.Equal(30, (await client.Api.Members[memberId].Holds[holdId].Capture.PostAsync(new CaptureRequest { OrderId = A.Id("order"), Points = 30 }))!.CapturedPoints);
         var second = A.Id("hold");
         await client.Api.Members[memberId].Holds.PostAsync(new HoldRequest { HoldId = second, Points = 10 });
-        Assert.Equal("released", (await client.Api.Members[memberId].Holds[second].Release.PostAsync())!.Status);
+        Assert.Equal(HoldResult_status.Released, (await client.Api.Members[memberId].Holds[second].Release.PostAsync())!.Status);
 
         Assert.NotNull(await client.Api.Members[memberId].Messages.GetAsync());
         var export = await client.Api.Members[memberId].Export.GetAsync(c => c.Headers.Add("x-actor", "test:kiota"));
