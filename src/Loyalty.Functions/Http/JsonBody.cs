@@ -15,6 +15,9 @@ public static class JsonBody
     /// <summary>Largest body accepted by the API.</summary>
     public const int MaxBytes = 64 * 1024;
 
+    /// <summary>Most fields one problem names.</summary>
+    public const int MaxFieldsListed = 50;
+
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         NumberHandling = JsonNumberHandling.Strict,
@@ -146,7 +149,19 @@ public static class JsonBody
                 }
             }
 
-            return wrongType ? errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal) : null;
+            if (!wrongType)
+            {
+                return null;
+            }
+
+            // A 64 KB array of wrong values would otherwise be answered with megabytes of errors.
+            var listed = errors.Take(MaxFieldsListed).ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+            if (errors.Count > MaxFieldsListed)
+            {
+                listed["body"] = [$"{errors.Count} fields are at fault; the first {MaxFieldsListed} are listed."];
+            }
+
+            return listed;
         }
     }
 

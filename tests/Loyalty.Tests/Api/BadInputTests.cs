@@ -118,6 +118,19 @@ public sealed class BadInputTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task RecordPurchase_ThousandsOfWrongValues_NameTheFirstFiftyOnly()
+    {
+        var body = Valid[..^1] + $$""","lines":[{{string.Join(",", Enumerable.Repeat("1", 5000))}}]}""";
+
+        using var response = await fixture.Client.PostJsonAsync("/api/purchases", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var p = await response.ReadProblemAsync();
+        Assert.Equal(51, p.Errors!.Count);
+        Assert.Equal(["5000 fields are at fault; the first 50 are listed."], p.Errors["body"]);
+    }
+
+    [Fact]
     public async Task Adjustment_WrongTypes_AreNamedTogether_AndAFractionIsOneOfThem()
     {
         var member = await fixture.EnrollAsync();
