@@ -51,6 +51,14 @@ public sealed record OutboxRow
     /// <summary>The points the purchase a thank-you is for earned, as it was recorded.</summary>
     public long? Earned { get; init; }
 
+    /// <summary>The number a reply to a number no member has goes to (such a row is in the number's own partition, keyed
+    /// by a keyed HMAC of it, never by the number): kept only until the message has its final status, then blanked.
+    /// Null for a member's message (it goes to the member's phone).</summary>
+    public string? To { get; init; }
+
+    /// <summary>The language of a reply to a number no member has (the keyword's).</summary>
+    public string? Locale { get; init; }
+
     public string? DeliveryStatus { get; init; }
 
     public string? DeliveryStatusDetails { get; init; }
@@ -76,7 +84,7 @@ public sealed record OutboxRow
     public OutboxRow MoveTo(string status, string? reason) => this with { Status = MessageStatus.Move(Status, status), Reason = reason };
 
     /// <summary>What a send decision looks at.</summary>
-    public MessageState State => new(Key, Status, PlannedFor);
+    public MessageState State => new(Key, Status, PlannedFor, Addressed: To is not null);
 
     /// <summary>What the reconciliation of a message left in sending looks at.</summary>
     public SendingFacts Facts => new(Calls, Refused, LastAttemptAt ?? PlannedAt);
@@ -319,11 +327,12 @@ public sealed class Outbox(TableServiceClient service)
 
     /// <summary>Writes the outcome of a send. Unconditional: only a holder of the row in <see cref="MessageStatus.Sending"/>
     /// writes it, every such holder sent with the same repeatability id and got the same answer, and a merge leaves the
-    /// delivery status that a report may have written first. <paramref name="refused"/> is the row's count of calls ACS
+    /// delivery status that a report may have written first; the number of an <paramref name="addressed"/> message is
+    /// blanked once its status is final. <paramref name="refused"/> is the row's count of calls ACS
     /// refused unseen, this one included (a count two holders race on can only come out too low: the reconciliation then
     /// asks ACS instead of sending again). A final status removes the message's sending hint.</summary>
     public async Task RecordOutcomeAsync(
-        OutboxKey key, string status, int attempts, int refused, string? messageId, DateTimeOffset? sentAt, string? reason, DateTimeOffset now, CancellationToken ct)
+        OutboxKey key, string status, int attempts, int refused, string? messageId, DateTimeOffset? sentAt, string? reason, DateTimeOffset now, CancellationToken ct, bool addressed = false)
     {
         MessageStatus.Move(MessageStatus.Sending, status);
         var row = new TableEntity(key.Member.Value, RowKeyOf(key))
@@ -334,6 +343,12 @@ public sealed class Outbox(TableServiceClient service)
             ["LastAttemptAt"] = now,
             ["Reason"] = reason,
         };
+        if (addressed && MessageStatus.IsFinal(status))
+        {
+            // The number of a reply to a stranger is kept only while it may still be needed to send.
+            row["To"] = "";
+        }
+
         if (messageId is not null)
         {
             row["MessageId"] = messageId;
@@ -429,6 +444,8 @@ public sealed class Outbox(TableServiceClient service)
         ["ExpiringPoints"] = row.ExpiringPoints,
         ["ExpiringVouchers"] = row.ExpiringVouchers,
         ["Earned"] = row.Earned,
+        ["To"] = row.To,
+        ["Locale"] = row.Locale,
         ["DeliveryStatus"] = row.DeliveryStatus,
         ["DeliveryStatusDetails"] = row.DeliveryStatusDetails,
         ["DeliveredAt"] = row.DeliveredAt,
@@ -461,6 +478,8 @@ public sealed class Outbox(TableServiceClient service)
             ExpiringPoints = e.GetInt64("ExpiringPoints"),
             ExpiringVouchers = e.GetInt32("ExpiringVouchers"),
             Earned = e.GetInt64("Earned"),
+            To = e.GetString("To") is { Length: > 0 } to ? to : null,
+            Locale = e.GetString("Locale"),
             DeliveryStatus = e.GetString("DeliveryStatus"),
             DeliveryStatusDetails = e.GetString("DeliveryStatusDetails"),
             DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),
