@@ -185,8 +185,14 @@ public sealed partial class SmsInboundHandler(
         var row = new OutboxRow { Key = key, Status = MessageStatus.Planned, PlannedAt = now, PlannedFor = now, To = from, Locale = SmsKeywords.LocaleOf(word) };
 
         // The hint first: a row that holds a number is always found again by the reconciliation if its send job is lost.
-        await outbox.PrepareAsync([key], now, ct);
+        // Once the job is on the queue the hint goes (unless the sender has begun the message and written it again).
+        var hint = await outbox.PrepareAsync([key], now, ct);
         var planned = await planner.PlanMessageAsync(row, ct, StrangerCounter(DateOnly.FromDateTime(now.UtcDateTime)), StrangerRepliesPerDay);
+        if (planned)
+        {
+            await outbox.ForgetSendingAsync(key, ct, hint[0]);
+        }
+
         return planned
             ? $"event {eventId}: {word} from a number no member has; {reply.Name()} reply planned"
             : $"event {eventId}: {word} from a number no member has; {reply.Name()} reply not planned (the day's limit is reached)";

@@ -58,6 +58,7 @@ public sealed class SmsStrangerTests(PrivateAzurite azurite) : IClassFixture<Pri
         Assert.Equal((MessageStatus.Sent, null), (sent!.Status, sent.To));
         Assert.DoesNotContain(stranger[1..], planned.Key.Tag, StringComparison.Ordinal);
         await AssertNumberStoredNowhereAsync(stranger);
+        Assert.Contains("looked at 0 messages", await ReconcileAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -116,13 +117,18 @@ public sealed class SmsStrangerTests(PrivateAzurite azurite) : IClassFixture<Pri
         Assert.Equal((MessageStatus.Sending, stranger), await StatusAsync(key));
 
         host.Clock.Advance(TimeSpan.FromHours(1));
-        using var response = await host.Client.PostJsonAsync("/ReconcileOutreach", Fixtures.Load("Functions/timer.json").ToJsonString());
-        var run = (await response.ReadInvocationResultAsync(HttpStatusCode.OK))[0];
+        var run = await ReconcileAsync();
 
         Assert.Contains("confirmed sent 1", run, StringComparison.Ordinal);
         var sent = Assert.Single(SentTo(stranger));
         Assert.Equal(2, host.Acs.Received.Count(r => r.RequestId == sent.RequestId));
         Assert.Equal((MessageStatus.Sent, (string?)null), await StatusAsync(key));
+    }
+
+    private async Task<string> ReconcileAsync()
+    {
+        using var response = await host.Client.PostJsonAsync("/ReconcileOutreach", Fixtures.Load("Functions/timer.json").ToJsonString());
+        return (await response.ReadInvocationResultAsync(HttpStatusCode.OK))[0];
     }
 
     private async Task<(string Status, string? To)> StatusAsync(OutboxKey key)
