@@ -35,6 +35,9 @@ public sealed partial class MemberStore(
 
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
 
+    /// <summary>The outreach outbox, for the transactional messages an operation plans in its transaction.</summary>
+    private readonly Outbox outreach = new(service);
+
     /// <summary>A store with its own helpers, for tools that run outside the app (the CLI, benchmarks, tests).</summary>
     public static MemberStore Create(
         TableServiceClient tables, ProgramDefinition program, PhoneKeys phoneKeys, TimeProvider time, Random? jitter = null, LedgerMetrics? metrics = null, MemberCache? cache = null) =>
@@ -132,15 +135,21 @@ public sealed partial class MemberStore(
             }
 
             var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
+            var messages = Outbox.Planned(id, operation.MessagesOf(outcome, member, program), posting.RecordedAt);
             var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
-            var actions = Actions(operation, outcome, posting, member, after, related, events.Count);
+            var actions = Actions(operation, outcome, posting, member, after, related, events.Count + messages.Count);
+
+            // The messages' sending hints first, as every index here: a planned message whose send job a crash lost after
+            // the commit is found by the reconciliation.
+            var sendingHints = await outreach.PrepareAsync([.. messages.Select(m => m.Key)], posting.RecordedAt, ct);
             try
             {
-                var response = await CommitAsync(id, actions, events, ct);
+                var response = await CommitAsync(id, [.. actions, .. messages.Select(Outbox.Add)], events, ct);
                 cache.Written((TableEntity)actions[^1].Entity, response.Value[actions.Count - 1].Headers.ETag);
                 metrics?.Committed(operation.Key, posting);
-                return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record);
+                var planned = messages.Select((m, i) => m with { ETag = response.Value[actions.Count + i].Headers.ETag ?? default, Hint = sendingHints[i] });
+                return new OperationResult<T>(OperationStatus.Created, outcome.Result, Member: after, Record: outcome.Record) { Planned = [.. planned] };
             }
             catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
             {
@@ -219,7 +228,7 @@ public sealed partial class MemberStore(
     }
 
     private List<TableTransactionAction> Actions<T>(
-        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related, int events)
+        MemberOperation<T> operation, Outcome<T> outcome, Posting posting, StoredMember member, StoredMember after, StoredOperation? related, int added)
     {
         var actions = new List<TableTransactionAction>
         {
@@ -233,9 +242,9 @@ public sealed partial class MemberStore(
         }
 
         actions.Add(new(TableTransactionActionType.UpdateReplace, MemberRows.ToRow(after, posting.RecordedAt), member.ETag));
-        if (actions.Count + events > MaxTransaction)
+        if (actions.Count + added > MaxTransaction)
         {
-            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries and {events} events, more than one transaction holds.");
+            throw new InvalidOperationException($"{operation.Key} makes {posting.Entries.Count} entries and {added} events and messages, more than one transaction holds.");
         }
 
         return actions;

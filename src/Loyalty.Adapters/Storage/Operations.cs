@@ -51,6 +51,10 @@ public enum OperationStatus
 public sealed record OperationResult<T>(
     OperationStatus Status, T? Value = default, Refusal? Refusal = null, StoredMember? Member = null, StoredOperation? Stored = null, object? Record = null)
 {
+    /// <summary>When made now, the transactional messages it planned in its transaction (their send jobs are not on the
+    /// queue yet: the caller enqueues them, or the reconciliation does).</summary>
+    public IReadOnlyList<OutboxRow> Planned { get; init; } = [];
+
     /// <summary>The record the operation keeps, whether it was made now or replayed.</summary>
     public TRecord? RecordAs<TRecord>() => Record is TRecord record ? record : Stored is { } stored ? stored.Record<TRecord>() : default;
 }

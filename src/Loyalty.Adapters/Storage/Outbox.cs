@@ -51,6 +51,14 @@ public sealed record OutboxRow
     /// <summary>The points the purchase a thank-you is for earned, as it was recorded.</summary>
     public long? Earned { get; init; }
 
+    /// <summary>The number a reply to a number no member has goes to (such a row is in the number's own partition, keyed
+    /// by a keyed HMAC of it, never by the number): kept only until the message has its final status, then blanked.
+    /// Null for a member's message (it goes to the member's phone).</summary>
+    public string? To { get; init; }
+
+    /// <summary>The language of a reply to a number no member has (the keyword's).</summary>
+    public string? Locale { get; init; }
+
     public string? DeliveryStatus { get; init; }
 
     public string? DeliveryStatusDetails { get; init; }
@@ -68,11 +76,15 @@ public sealed record OutboxRow
 
     public ETag ETag { get; init; }
 
+    /// <summary>The ETag of the message's sending hint as this instance wrote it before planning the message in an
+    /// operation's transaction (not stored): the hint is removed with it once the send job is on the queue.</summary>
+    public ETag? Hint { get; init; }
+
     /// <summary>This row moved to <paramref name="status"/> (only as <see cref="MessageStatus"/> allows), with the reason.</summary>
     public OutboxRow MoveTo(string status, string? reason) => this with { Status = MessageStatus.Move(Status, status), Reason = reason };
 
     /// <summary>What a send decision looks at.</summary>
-    public MessageState State => new(Key, Status, PlannedFor);
+    public MessageState State => new(Key, Status, PlannedFor, Addressed: To is not null);
 
     /// <summary>What the reconciliation of a message left in sending looks at.</summary>
     public SendingFacts Facts => new(Calls, Refused, LastAttemptAt ?? PlannedAt);
@@ -89,6 +101,10 @@ public sealed record SendState(StoredMember? Member, IReadOnlyList<OutboxRow> Ou
     public OutboxRow? Row(OutboxKey key) => Outbox.FirstOrDefault(r => r.Key == key);
 }
 
+/// <summary>A hint of the sending index: a message whose sending is not settled, and when the hint was written (null for
+/// hints written before it was recorded).</summary>
+public sealed record SendingHint(OutboxKey Key, DateTimeOffset? WrittenAt, ETag ETag);
+
 /// <summary>The outreach rows in members' partitions of the members table (so that a member's export and erasure see
 /// them): <c>outbox|{campaign}|{period}</c> per message, <c>sent|{yyyy-MM-dd}</c> per day a message went out.</summary>
 public sealed class Outbox(TableServiceClient service)
@@ -99,6 +115,41 @@ public sealed class Outbox(TableServiceClient service)
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
 
     private TableClient Sending { get; } = service.GetTableClient(Tables.Sending);
+
+    /// <summary>The rows of the messages an operation plans in its own transaction: planned, their send jobs not yet
+    /// enqueued.</summary>
+    public static IReadOnlyList<OutboxRow> Planned(MemberId member, IEnumerable<PlannedMessage> messages, DateTimeOffset now) =>
+        [.. messages.Select(m => new OutboxRow
+        {
+            Key = new OutboxKey(member, m.Campaign, m.Period),
+            Status = MessageStatus.Planned,
+            PlannedAt = now,
+            PlannedFor = m.PlannedFor,
+            Earned = m.Earned,
+        })];
+
+    /// <summary>The transaction action that adds <paramref name="row"/> (a second add of its key fails the transaction).</summary>
+    public static TableTransactionAction Add(OutboxRow row) => new(TableTransactionActionType.Add, ToEntity(row));
+
+    /// <summary>Writes the sending hints of messages about to be planned in a transaction of their partition, so that the
+    /// reconciliation finds one whose send job was never enqueued (a crash right after the commit). One request; the
+    /// hints' ETags, in order.</summary>
+    public async Task<IReadOnlyList<ETag>> PrepareAsync(IReadOnlyList<OutboxKey> keys, DateTimeOffset now, CancellationToken ct)
+    {
+        if (keys.Count == 1)
+        {
+            var response = await Sending.UpsertEntityAsync(Hint(keys[0], now), TableUpdateMode.Replace, ct);
+            return [response.Headers.ETag ?? default];
+        }
+
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var responses = await Sending.SubmitTransactionAsync(keys.Select(k => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Hint(k, now))), ct);
+        return [.. responses.Value.Select(r => r.Headers.ETag ?? default)];
+    }
 
     /// <summary>Adds the row and returns it as stored; null when a row with its key exists (planned before, by this run
     /// or another).</summary>
@@ -187,7 +238,7 @@ public sealed class Outbox(TableServiceClient service)
     public async Task<OutboxRow?> BeginSendAsync(OutboxRow sending, DateOnly? day, DateTimeOffset now, CancellationToken ct)
     {
         // The hint first, as every index here: a message can be left in sending only with its hint written.
-        await Sending.UpsertEntityAsync(new TableEntity(sending.Key.Member.Value, SendingKey(sending.Key)), TableUpdateMode.Replace, ct);
+        await Sending.UpsertEntityAsync(Hint(sending.Key, now), TableUpdateMode.Replace, ct);
         if (day is not { } slotDay)
         {
             return await UpdateAsync(sending, ct);
@@ -276,11 +327,12 @@ public sealed class Outbox(TableServiceClient service)
 
     /// <summary>Writes the outcome of a send. Unconditional: only a holder of the row in <see cref="MessageStatus.Sending"/>
     /// writes it, every such holder sent with the same repeatability id and got the same answer, and a merge leaves the
-    /// delivery status that a report may have written first. <paramref name="refused"/> is the row's count of calls ACS
+    /// delivery status that a report may have written first; the number of an <paramref name="addressed"/> message is
+    /// blanked once its status is final. <paramref name="refused"/> is the row's count of calls ACS
     /// refused unseen, this one included (a count two holders race on can only come out too low: the reconciliation then
     /// asks ACS instead of sending again). A final status removes the message's sending hint.</summary>
     public async Task RecordOutcomeAsync(
-        OutboxKey key, string status, int attempts, int refused, string? messageId, DateTimeOffset? sentAt, string? reason, DateTimeOffset now, CancellationToken ct)
+        OutboxKey key, string status, int attempts, int refused, string? messageId, DateTimeOffset? sentAt, string? reason, DateTimeOffset now, CancellationToken ct, bool addressed = false)
     {
         MessageStatus.Move(MessageStatus.Sending, status);
         var row = new TableEntity(key.Member.Value, RowKeyOf(key))
@@ -291,6 +343,12 @@ public sealed class Outbox(TableServiceClient service)
             ["LastAttemptAt"] = now,
             ["Reason"] = reason,
         };
+        if (addressed && MessageStatus.IsFinal(status))
+        {
+            // The number of a reply to a stranger is kept only while it may still be needed to send.
+            row["To"] = "";
+        }
+
         if (messageId is not null)
         {
             row["MessageId"] = messageId;
@@ -312,27 +370,29 @@ public sealed class Outbox(TableServiceClient service)
         }
     }
 
-    /// <summary>The messages that were in sending when last seen: every hint of the sending index.</summary>
-    public async IAsyncEnumerable<OutboxKey> SendingAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The messages whose sending was not settled when last seen (in sending, or planned in an operation's
+    /// transaction): every hint of the sending index.</summary>
+    public async IAsyncEnumerable<SendingHint> SendingAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var hint in Sending.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        await foreach (var hint in Sending.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "WrittenAt"], cancellationToken: ct))
         {
             var parts = hint.RowKey.Split('|');
             if (parts.Length == 2 && OutboxKey.TryCreate(hint.PartitionKey, parts[0], parts[1], out var key))
             {
-                yield return key;
+                yield return new SendingHint(key, hint.GetDateTimeOffset("WrittenAt"), hint.ETag);
             }
         }
     }
 
-    /// <summary>Removes the sending hint of a message that has left sending; one already gone is fine.</summary>
-    public async Task ForgetSendingAsync(OutboxKey key, CancellationToken ct)
+    /// <summary>Removes the sending hint of a message that has left sending; one already gone is fine. With the
+    /// <paramref name="etag"/> of the hint as read, a hint written again since (the message is being begun) stays.</summary>
+    public async Task ForgetSendingAsync(OutboxKey key, CancellationToken ct, ETag? etag = null)
     {
         try
         {
-            await Sending.DeleteEntityAsync(key.Member.Value, SendingKey(key), cancellationToken: ct);
+            await Sending.DeleteEntityAsync(key.Member.Value, SendingKey(key), etag ?? ETag.All, ct);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
         }
     }
@@ -362,6 +422,8 @@ public sealed class Outbox(TableServiceClient service)
 
     private static string SendingKey(OutboxKey key) => $"{key.Campaign.Name()}|{key.Period}";
 
+    private static TableEntity Hint(OutboxKey key, DateTimeOffset now) => new(key.Member.Value, SendingKey(key)) { ["WrittenAt"] = now };
+
     public static string SlotKey(DateOnly day) => SlotPrefix + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static TableEntity ToEntity(OutboxRow row) => new(row.Key.Member.Value, RowKeyOf(row.Key))
@@ -382,6 +444,8 @@ public sealed class Outbox(TableServiceClient service)
         ["ExpiringPoints"] = row.ExpiringPoints,
         ["ExpiringVouchers"] = row.ExpiringVouchers,
         ["Earned"] = row.Earned,
+        ["To"] = row.To,
+        ["Locale"] = row.Locale,
         ["DeliveryStatus"] = row.DeliveryStatus,
         ["DeliveryStatusDetails"] = row.DeliveryStatusDetails,
         ["DeliveredAt"] = row.DeliveredAt,
@@ -414,6 +478,8 @@ public sealed class Outbox(TableServiceClient service)
             ExpiringPoints = e.GetInt64("ExpiringPoints"),
             ExpiringVouchers = e.GetInt32("ExpiringVouchers"),
             Earned = e.GetInt64("Earned"),
+            To = e.GetString("To") is { Length: > 0 } to ? to : null,
+            Locale = e.GetString("Locale"),
             DeliveryStatus = e.GetString("DeliveryStatus"),
             DeliveryStatusDetails = e.GetString("DeliveryStatusDetails"),
             DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),

@@ -1,6 +1,7 @@
 using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
+using Loyalty.Domain.Outreach;
 using Loyalty.Domain.Program;
 
 namespace Loyalty.Domain.Operations;
@@ -78,6 +79,16 @@ public abstract record MemberOperation<TResult>(MemberId MemberId, OperationKey 
     /// what its posting changed in the account (<see cref="AccountEvents"/>). None for a refusal.</summary>
     public IReadOnlyList<DomainEvent> EventsOf(Outcome<TResult> outcome, ProgramDefinition program) =>
         outcome.Posting is not { } posting ? [] : [.. outcome.Events, .. AccountEvents.Between(posting.Start, posting.Account, Key, program.Tiers)];
+
+    /// <summary>The transactional messages a committed outcome plans in its own transaction
+    /// (<see cref="TransactionalMessages"/>): a thank-you when the operation thanks the member, a notice of each voucher
+    /// it issued. None for a refusal.</summary>
+    public IReadOnlyList<PlannedMessage> MessagesOf(Outcome<TResult> outcome, Member member, ProgramDefinition program) =>
+        outcome.Posting is not { } posting ? []
+        : TransactionalMessages.Between(member, posting.Account, ThanksFor(outcome.Result!), program.Outreach, posting.RecordedAt);
+
+    /// <summary>What a thank-you for this operation is for; null when the operation thanks nobody (only a purchase does).</summary>
+    protected virtual Thanks? ThanksFor(TResult result) => null;
 }
 
 /// <summary>What an operation decided.</summary>

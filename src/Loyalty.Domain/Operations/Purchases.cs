@@ -1,5 +1,6 @@
 using Loyalty.Domain.Events;
 using Loyalty.Domain.Ledger;
+using Loyalty.Domain.Outreach;
 using Loyalty.Domain.Program;
 
 namespace Loyalty.Domain.Operations;
@@ -67,6 +68,8 @@ public sealed record RecordPurchase(Purchase Purchase)
         Purchase.Lines.Select(l => new object?[] { l.Sku, l.Category, l.Quantity, l.Amount }));
 
     public override bool ClaimsId => true;
+
+    protected override Thanks? ThanksFor(PurchaseResult result) => new(Purchase.PurchaseId.Value, result.PointsEarned, Purchase.OccurredAt);
 
     public override Outcome<PurchaseResult> Decide(Member member, object? related, OperationContext context)
     {

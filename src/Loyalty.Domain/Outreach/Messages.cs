@@ -82,7 +82,9 @@ public static class MessageStatus
 }
 
 /// <summary>What the sender knows of an outbox message when it decides.</summary>
-public sealed record MessageState(OutboxKey Key, string Status, DateTimeOffset PlannedFor);
+/// <param name="Addressed">The message carries its own recipient: a reply to a number no member has (HELP from a
+/// stranger), sent to that number and to nobody's profile.</param>
+public sealed record MessageState(OutboxKey Key, string Status, DateTimeOffset PlannedFor, bool Addressed = false);
 
 /// <summary>Everything a send decision looks at: the message, the member as stored now (null when gone), the member's
 /// other messages and the local days a message already went out on, and the time.</summary>
@@ -159,9 +161,9 @@ public static class Sending
         var warning = message.Key.Campaign == Campaign.ExpiryWarning && OutreachRules.TryParsePeriodDay(message.Key.Period, out expiry);
         return new SendDecision.Begin(
             localToday,
-            s.Member!.Account.Balance.Value,
-            warning ? ExpiringOn(s.Member.Account, expiry) : null,
-            warning ? VouchersExpiringBy(s.Member.Account, expiry, now) : 0);
+            s.Member?.Account.Balance.Value ?? 0,
+            warning ? ExpiringOn(s.Member!.Account, expiry) : null,
+            warning ? VouchersExpiringBy(s.Member!.Account, expiry, now) : 0);
     }
 
     /// <summary>The member's vouchers that can still be used at <paramref name="now"/> and expire by <paramref name="day"/>:
@@ -176,6 +178,14 @@ public static class Sending
     /// <summary>Whether the message may still go out, and from when until when.</summary>
     private static Validity Check(OutreachDefinition rules, OutboxKey key, SendSituation s, TimeZoneInfo zone)
     {
+        if (s.Message.Addressed)
+        {
+            // Only a reply goes to a number no member has, at once, while it still answers something.
+            return key.Campaign.Kind() == CampaignKind.Reply
+                ? new Validity(null, s.Now, s.Message.PlannedFor + OtherMessagesKeep, "too-late", "")
+                : Validity.Skipped("member-not-found");
+        }
+
         if (s.Member is not { } member)
         {
             return Validity.Skipped("member-not-found");

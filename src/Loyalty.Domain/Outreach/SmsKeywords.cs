@@ -23,6 +23,11 @@ public static class SmsKeywords
 
     public static SmsKeyword Parse(string? text) => Recognise(text).Keyword;
 
+    /// <summary>The language a recognised keyword is in (<c>en</c>, <c>zh-CN</c> or <c>ru</c>): how a number no member
+    /// has is answered.</summary>
+    public static string LocaleOf(string word) =>
+        word.Any(c => c is >= '\u4e00' and <= '\u9fff') ? "zh-CN" : word.Any(c => c is >= '\u0400' and <= '\u04ff') ? "ru" : "en";
+
     /// <summary>The keyword and the word as recognised (upper case), never the rest of a message.</summary>
     public static (SmsKeyword Keyword, string? Word) Recognise(string? text)
     {

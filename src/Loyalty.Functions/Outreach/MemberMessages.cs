@@ -7,11 +7,11 @@ using Microsoft.Extensions.Options;
 
 namespace Loyalty.Functions.Outreach;
 
-/// <summary>Messages that follow from what a member did, planned through the outbox like every message: the double
-/// opt-in request after a consent given through the API, and the transactional thank-you after a purchase and notice
-/// of a voucher issued (when the program sends them and the member has transactional consent and a phone). Each is
-/// keyed by what it follows (the request's start, the purchase, the voucher code), so planning it again (a repeated
-/// PUT, a replayed purchase) adds nothing: at most one per purchase, voucher and request.</summary>
+/// <summary>Messages that follow from what a member did: the double opt-in request after a consent given through the
+/// API, planned through the outbox like every message and keyed by the request's start, so that a repeated PUT adds
+/// nothing; and the transactional thank-you after a purchase and notice of a voucher issued, which the operation plans in
+/// its own transaction (<see cref="Domain.Outreach.TransactionalMessages"/>), keyed by the purchase and the voucher code:
+/// at most one each, and never lost to a crash after the commit. This class only enqueues their send jobs.</summary>
 public sealed class MemberMessages(OutreachPlanner planner, ProgramDefinition program, IOptions<AcsSmsOptions> smsOptions, TimeProvider time)
 {
     private OutreachDefinition Rules => program.Outreach;
@@ -27,37 +27,11 @@ public sealed class MemberMessages(OutreachPlanner planner, ProgramDefinition pr
         }
     }
 
-    /// <summary>Plans the thank-you for a purchase and the notices of the vouchers it issued.</summary>
-    public async Task AfterPurchaseAsync(StoredMember? member, PurchaseResult purchase, CancellationToken ct)
-    {
-        if (!Consented(member))
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        if (Rules.Transactional.ThankYou)
-        {
-            await planner.PlanMessageAsync(Row(member!, Campaign.ThankYou, purchase.PurchaseId, now) with { Earned = purchase.PointsEarned }, ct);
-        }
-
-        foreach (var voucher in purchase.Vouchers)
-        {
-            await VoucherIssuedAsync(member, voucher.Code, ct);
-        }
-    }
-
-    /// <summary>Plans the notice of a voucher issued to the member.</summary>
-    public async Task VoucherIssuedAsync(StoredMember? member, string code, CancellationToken ct)
-    {
-        if (Rules.Transactional.VoucherIssued && Consented(member) && Domain.Ids.IsValid(code))
-        {
-            await planner.PlanMessageAsync(Row(member!, Campaign.VoucherIssued, code, time.GetUtcNow()), ct);
-        }
-    }
-
-    private static bool Consented(StoredMember? member) =>
-        member is { IsErased: false, Profile: { Sms.Transactional: true, Phone.Length: > 0 } };
+    /// <summary>Puts on the queue the send jobs of the transactional messages (thank-you, voucher notices) an operation
+    /// planned in its own transaction (<see cref="OperationResult{T}.Planned"/>). Nothing to do on a replay: what a crash
+    /// left unenqueued is enqueued by the reconciliation.</summary>
+    public Task EnqueueAsync(IReadOnlyList<OutboxRow> planned, CancellationToken ct) =>
+        planned.Count == 0 ? Task.CompletedTask : planner.EnqueuePlannedAsync(planned, ct);
 
     // Replies go at once; transactional messages wait for the member's sending window.
     private OutboxRow Row(StoredMember member, Campaign campaign, string period, DateTimeOffset now, bool reply = false) => new()

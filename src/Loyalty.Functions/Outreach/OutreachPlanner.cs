@@ -258,6 +258,21 @@ public sealed partial class OutreachPlanner(
         return true;
     }
 
+    /// <summary>Enqueues the send jobs of messages an operation planned in its own transaction (<see cref="OperationResult{T}.Planned"/>),
+    /// each due at its planned time, and removes their sending hints: the reconciliation no longer needs to look at
+    /// them. A crash before this leaves them to the reconciliation.</summary>
+    public async Task EnqueuePlannedAsync(IReadOnlyList<OutboxRow> planned, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        foreach (var row in planned)
+        {
+            metrics.OutreachPlanned(row.Key.Campaign.Name());
+            await EnqueueAsync(row, now, ct);
+            await outbox.ForgetSendingAsync(row.Key, ct, row.Hint);
+            LogPlanned(logger, row.Key.Campaign.Name(), row.Key.Period, row.Key.Member.Value, row.PlannedFor);
+        }
+    }
+
     /// <summary>Enqueues again the job of a planned row whose enqueue was lost (not one a run may still be enqueueing).
     /// False when the row is too young to tell.</summary>
     private async Task<bool> RequeueLostAsync(OutboxKey key, DateTimeOffset now, Counters? run, CancellationToken ct)

@@ -81,7 +81,7 @@ public sealed partial class OutreachSender(
                 case SendDecision.AlreadyDone done:
                     return new SendOutcome(SendOutcomeKind.AlreadyDone, $"already {done.Status}");
                 case SendDecision.GiveUp giveUp:
-                    if (await outbox.UpdateAsync(row.MoveTo(MessageStatus.Unconfirmed, giveUp.Reason), ct) is null)
+                    if (await outbox.UpdateAsync(row.MoveTo(MessageStatus.Unconfirmed, giveUp.Reason) with { To = null }, ct) is null)
                     {
                         continue;
                     }
@@ -90,7 +90,7 @@ public sealed partial class OutreachSender(
                     metrics.OutreachUnconfirmed(campaign);
                     return new SendOutcome(SendOutcomeKind.Unconfirmed, giveUp.Reason);
                 case SendDecision.Skip skip:
-                    if (await outbox.UpdateAsync(row.MoveTo(MessageStatus.Skipped, skip.Reason), ct) is null)
+                    if (await outbox.UpdateAsync(row.MoveTo(MessageStatus.Skipped, skip.Reason) with { To = null }, ct) is null)
                     {
                         continue;
                     }
@@ -133,14 +133,14 @@ public sealed partial class OutreachSender(
                         continue;
                     }
 
-                    return await DeliverAsync(begun, state.Member!, now, ct);
+                    return await DeliverAsync(begun, state.Member, now, ct);
                 case SendDecision.Resend when NotConfigured() is null:
                     if (await outbox.BeginCallAsync(row, now, ct) is not { } calling)
                     {
                         continue;
                     }
 
-                    return await DeliverAsync(calling, state.Member!, now, ct);
+                    return await DeliverAsync(calling, state.Member, now, ct);
                 default:
                     return new SendOutcome(SendOutcomeKind.NotConfigured, NotConfigured()!);
             }
@@ -149,14 +149,19 @@ public sealed partial class OutreachSender(
         throw new ConcurrencyExhaustedException(key.Member.Value, MaxRounds);
     }
 
-    private async Task<SendOutcome> DeliverAsync(OutboxRow row, StoredMember member, DateTimeOffset now, CancellationToken ct)
+    // A member's message goes to their phone, in their language; a reply to a number no member has goes to the number
+    // on its row, in the keyword's language, and says nothing about anyone.
+    private async Task<SendOutcome> DeliverAsync(OutboxRow row, StoredMember? member, DateTimeOffset now, CancellationToken ct)
     {
         var key = row.Key;
         var campaign = key.Campaign.Name();
-        var rendered = Rules.Render(key.Campaign, member.Profile.Locale, ValuesFor(row, member, now));
+        var addressed = row.To is not null;
+        var rendered = addressed
+            ? Rules.Render(key.Campaign, row.Locale, new TemplateValues { ProgramName = program.Name, Contact = Rules.ContactIn(row.Locale), CanReply = smsOptions.Value.TakesReplies })
+            : Rules.Render(key.Campaign, member!.Profile.Locale, ValuesFor(row, member, now));
         var message = new SmsMessage
         {
-            To = member.Profile.Phone!,
+            To = row.To ?? member!.Profile.Phone!,
             Body = rendered.Text,
             Repeatability = new SmsRepeatability(row.RepeatabilityRequestId!.Value, row.RepeatabilityFirstSent!.Value),
             Tag = key.Tag,
@@ -166,27 +171,27 @@ public sealed partial class OutreachSender(
         switch (result)
         {
             case SmsSendResult.Accepted accepted:
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, row.Refused, accepted.MessageId, now, null, now, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, row.Refused, accepted.MessageId, now, null, now, ct, addressed);
                 metrics.OutreachSent(campaign);
                 return new SendOutcome(SendOutcomeKind.Sent, $"sent as {accepted.MessageId} ({rendered.Locale}, {rendered.Segments.Segments} segments)");
             case SmsSendResult.DryRun dry:
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, row.Refused, dry.MessageId, now, "dry-run", now, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Sent, attempts, row.Refused, dry.MessageId, now, "dry-run", now, ct, addressed);
                 metrics.OutreachSent(campaign);
                 return new SendOutcome(SendOutcomeKind.Sent, $"dry run: rendered ({rendered.Locale}, {rendered.Segments.Segments} segments), not sent");
             case SmsSendResult.Rejected rejected:
                 var refusal = Shorten($"rejected by ACS ({rejected.StatusCode}): {SmsRedaction.Redact(rejected.Error) ?? "no reason given"}");
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Failed, attempts, row.Refused, null, null, refusal, now, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Failed, attempts, row.Refused, null, null, refusal, now, ct, addressed);
                 metrics.OutreachFailed(campaign);
                 return new SendOutcome(SendOutcomeKind.Failed, refusal);
             case SmsSendResult.Unconfirmed unconfirmed:
                 var unknown = Shorten($"unconfirmed: {SmsRedaction.Redact(unconfirmed.Error) ?? "ACS no longer knows the repeatability id"}");
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Unconfirmed, attempts, row.Refused, null, null, unknown, now, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Unconfirmed, attempts, row.Refused, null, null, unknown, now, ct, addressed);
                 metrics.OutreachUnconfirmed(campaign);
                 return new SendOutcome(SendOutcomeKind.Unconfirmed, unknown);
             case SmsSendResult.Failed failed:
                 var transient = Shorten($"not sent yet ({failed.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no answer"}): {SmsRedaction.Redact(failed.Reason)}");
                 var refused = failed.Refused ? checked(row.Refused + 1) : row.Refused;
-                await outbox.RecordOutcomeAsync(key, MessageStatus.Sending, attempts, refused, null, null, transient, now, ct);
+                await outbox.RecordOutcomeAsync(key, MessageStatus.Sending, attempts, refused, null, null, transient, now, ct, addressed);
                 return new SendOutcome(SendOutcomeKind.RetryLater, transient);
             default:
                 throw new InvalidOperationException($"Unknown SMS result {result.GetType().Name}.");

@@ -17,8 +17,8 @@ namespace Loyalty.Functions.Outreach;
 /// STOP, START and YES change the consent of every member with that number (and are confirmed once, where the program
 /// confirms and the sender takes replies); HELP is answered with the program's name, contact and how to stop; a balance
 /// request is answered when exactly one member has the number, a few times a day at most. Every answer is an outbox
-/// message, sent as every message is. A number no member has gets no answer. A delivery report updates the outbox row
-/// its tag names. Events arrive as the
+/// message, sent as every message is. A number no member has gets an answer to HELP (and a STOP confirmation), from its
+/// own partition, a few a day at most; nothing else. A delivery report updates the outbox row its tag names. Events arrive as the
 /// Functions host passes them: an object or a JSON string, one event or an array, camelCase or PascalCase members.
 /// Phone numbers and message texts are never logged.</summary>
 public sealed partial class SmsInboundHandler(
@@ -105,7 +105,7 @@ public sealed partial class SmsInboundHandler(
         var members = await MembersWithAsync(from, ct);
         if (members.Count == 0)
         {
-            return $"event {eventId}: {word} from a number no member has; nothing to do";
+            return await StrangerAsync(eventId, from, keyword, word!, source, ct);
         }
 
         return keyword switch
@@ -156,6 +156,59 @@ public sealed partial class SmsInboundHandler(
             : await planner.PlanMessageAsync(row, ct);
         return planned ? $"{campaign.Name()} reply planned" : $"{campaign.Name()} reply not planned (the day's limit is reached)";
     }
+
+    /// <summary>A keyword from a number no member has. HELP (and INFO) is answered, as carriers expect of any number;
+    /// STOP is confirmed (where the program confirms), since carriers expect that whether or not the number was
+    /// subscribed, and records nothing: there is no consent to change. Anything else gets nothing. The answer is an
+    /// outbox row in the number's own partition (<see cref="NumberPartition"/>), holding the number only until it is
+    /// sent, in the keyword's language, at most <see cref="StrangerRepliesPerDay"/> a UTC day per number.</summary>
+    private async Task<string> StrangerAsync(string eventId, string from, SmsKeyword keyword, string word, string source, CancellationToken ct)
+    {
+        var campaign = keyword switch
+        {
+            SmsKeyword.Help => Campaign.Help,
+            SmsKeyword.OptOut when Rules.Confirmations => Campaign.StopConfirmation,
+            _ => (Campaign?)null,
+        };
+        if (campaign is not { } reply)
+        {
+            return $"event {eventId}: {word} from a number no member has; nothing to do";
+        }
+
+        if (!smsOptions.Value.TakesReplies)
+        {
+            return $"event {eventId}: {word} from a number no member has; the sender takes no replies, so none is sent";
+        }
+
+        var now = time.GetUtcNow();
+        var key = new OutboxKey(NumberPartition(from), reply, source);
+        var row = new OutboxRow { Key = key, Status = MessageStatus.Planned, PlannedAt = now, PlannedFor = now, To = from, Locale = SmsKeywords.LocaleOf(word) };
+
+        // The hint first: a row that holds a number is always found again by the reconciliation if its send job is lost.
+        // Once the job is on the queue the hint goes (unless the sender has begun the message and written it again).
+        var hint = await outbox.PrepareAsync([key], now, ct);
+        var planned = await planner.PlanMessageAsync(row, ct, StrangerCounter(DateOnly.FromDateTime(now.UtcDateTime)), StrangerRepliesPerDay);
+        if (planned)
+        {
+            await outbox.ForgetSendingAsync(key, ct, hint[0]);
+        }
+
+        return planned
+            ? $"event {eventId}: {word} from a number no member has; {reply.Name()} reply planned"
+            : $"event {eventId}: {word} from a number no member has; {reply.Name()} reply not planned (the day's limit is reached)";
+    }
+
+    /// <summary>Replies a number no member has gets in a UTC day at most: enough for a person asking for help, too few
+    /// for a stranger to use the program to flood someone else's phone.</summary>
+    public const int StrangerRepliesPerDay = 3;
+
+    /// <summary>The partition of the members table that holds the replies to a number no member has: <c>number-</c> and a
+    /// keyed HMAC of the number (<see cref="PhoneKeys"/>), so that neither the key nor the table shows the number.
+    /// Member ids are chosen by storefronts but cannot be guessed to collide: the HMAC's secret is the program's.</summary>
+    public MemberId NumberPartition(string e164) => MemberId.Parse("number-" + indexes.PhonePartitions(e164).First()[..57]);
+
+    /// <summary>The row counting the replies to a number no member has on a UTC day.</summary>
+    public static string StrangerCounter(DateOnly day) => $"replies|number|{day:yyyy-MM-dd}";
 
     /// <summary>The row counting a member's balance answers on their local day.</summary>
     public static string BalanceCounter(DateOnly day) => $"replies|balance|{day:yyyy-MM-dd}";

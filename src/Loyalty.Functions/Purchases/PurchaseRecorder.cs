@@ -61,10 +61,10 @@ public sealed class PurchaseRecorder(MemberStore store, ProgramDefinition progra
             await store.RunAsync(new CreditBonus(referrer, key, "referral", bonus.Points, purchase.MemberId.Value), ct);
         }
 
-        // Also on a replay: it plans what a crash after the commit left unplanned (and nothing twice).
-        if (messages is not null && result is { Status: OperationStatus.Created or OperationStatus.Replayed, Value: { } recorded })
+        // The thank-you and voucher notices were planned in the purchase's transaction; their send jobs go on the queue.
+        if (messages is not null)
         {
-            await messages.AfterPurchaseAsync(result.Member, recorded, ct);
+            await messages.EnqueueAsync(result.Planned, ct);
         }
 
         return result;

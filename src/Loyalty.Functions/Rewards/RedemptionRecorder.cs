@@ -106,10 +106,8 @@ public sealed partial class RedemptionRecorder(
                 LogRedeemed(logger, reward.Id, redemptionId.Value, memberId.Value);
             }
 
-            if (reward.Kind == RewardKind.Voucher && result.Value is { } redeemed)
-            {
-                await messages.VoucherIssuedAsync(result.Member, redeemed.VoucherCode, ct);
-            }
+            // The voucher's notice was planned in the redemption's transaction; its send job goes on the queue.
+            await messages.EnqueueAsync(result.Planned, ct);
         }
         else if (reserved)
         {

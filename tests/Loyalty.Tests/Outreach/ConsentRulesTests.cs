@@ -111,6 +111,27 @@ public sealed class ConsentRulesTests
     }
 
     [Fact]
+    public void TransactionalMessages_FollowTheAccount_AndTheConsent_AndNeverAnOldPurchase()
+    {
+        var id = MemberId.Parse("m1");
+        var rules = new OutreachDefinition { Transactional = new TransactionalRules { ThankYou = true, VoucherIssued = true } };
+        var before = new Member(id, new MemberProfile { Phone = "+14255550123", Sms = SmsConsent.None with { Transactional = true } }, new Account { EnrolledAt = Now.AddYears(-1) });
+        var voucher = new Voucher("V-1", "voucher-5", "spend-300", Now);
+        var after = before.Account with { Vouchers = [voucher] };
+        var thanks = new Thanks("p-1", 120, Now.AddMinutes(-5));
+
+        var planned = TransactionalMessages.Between(before, after, thanks, rules, Now);
+
+        Assert.Equal([(Campaign.ThankYou, "p-1", (long?)120), (Campaign.VoucherIssued, "V-1", null)], planned.Select(m => (m.Campaign, m.Period, m.Earned)));
+        Assert.Empty(TransactionalMessages.Between(before with { Profile = before.Profile with { Sms = SmsConsent.None } }, after, thanks, rules, Now));
+        Assert.Empty(TransactionalMessages.Between(before with { Profile = before.Profile with { Phone = null } }, after, thanks, rules, Now));
+        Assert.Empty(TransactionalMessages.Between(before, after, thanks with { OccurredAt = Now.AddDays(-3) }, rules, Now));
+        Assert.Empty(TransactionalMessages.Between(before with { Account = after }, after, null, rules, Now));
+        Assert.Equal(Campaign.VoucherIssued, Assert.Single(TransactionalMessages.Between(before, after, null, rules, Now)).Campaign);
+        Assert.Empty(TransactionalMessages.Between(before, after, thanks, new OutreachDefinition(), Now));
+    }
+
+    [Fact]
     public void Render_ForASenderThatTakesNoReplies_LeavesTheOptOutLineOut()
     {
         var values = new TemplateValues { ProgramName = "Corner Cafe", FirstName = "Ana", Points = new Points(120) };
