@@ -12,5 +12,6 @@ cd "$repo_root"
 ensure_node_modules
 dotnet build tests/Loyalty.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 start_azurite memory "$repo_root/artifacts/bench/azurite.log"
+export BENCH_AZURITE_PID=${children[-1]}
 dotnet tests/Loyalty.Benchmarks/bin/Release/net10.0/Loyalty.Benchmarks.dll \
   src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll "$@"

@@ -17,7 +17,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 // Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape; then the till's
 // phone lookup and hold/capture pair against raw storage doing the same.
-// Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256]
+// Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256] [--only cold,pairs,...]
+// (--only runs the named phases: pairs, sequential, till, cold, publication, drain; the raw baselines always run).
 // Usage: Loyalty.Benchmarks <handler.dll> import [--members 2000] [--parallel 16] for the import's rate.
 var connection = Environment.GetEnvironmentVariable(StorageAccount.SettingName)
     ?? throw new InvalidOperationException("Set AzureWebJobsStorage (eng/bench.sh starts Azurite and does).");
@@ -35,7 +36,12 @@ Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment
 
 var requests = await StorageRequestsPerPurchase(connection);
 Console.WriteLine($"storage requests per purchase (measured in process): first of the day {requests.First}, then {requests.Steady}, after a lookup {requests.AfterLookup} (+1 for the lookup's read)");
-Console.WriteLine(string.Create(inv, $"allocated per purchase (in process: recorder, domain, Table SDK; not the HTTP pipeline): {requests.AllocatedBytes / 1024.0:F1} KiB"));
+var rawAllocated = await RawAllocationPerPurchase(tables);
+Console.WriteLine(string.Create(inv, $"allocated per purchase (in process: recorder, domain, Table SDK; not the HTTP pipeline): {requests.AllocatedBytes / 1024.0:F1} KiB; raw SDK read + claim + transaction: {rawAllocated / 1024.0:F1} KiB"));
+if (options.Only is { Count: 1 } only && only.Contains("requests"))
+{
+    return 0;
+}
 
 // The raw baselines, all in this run: what the storage itself does at this concurrency, without the app.
 var raw = await RawTransactions(tables, options, RawShape.Transaction);
@@ -53,12 +59,28 @@ var peaks = new List<(string Phase, double MiB)>();
 var off = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string>(), async (handler, http) =>
 {
     run = await Enroll(http, options);
-    var pairs = await LookupThenPurchase(http, options, run);
-    Console.WriteLine(pairs.Format("lookup then purchase (HTTP GET member + POST /api/purchases)", "pairs/s"));
-    Console.WriteLine(string.Create(inv, $"  ratio pairs / raw read + transaction: {100 * pairs.Rate / rawRead.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: {100 * pairs.Rate / rawClaim.Rate:F1} %"));
-    var e2e = await EndToEnd(http, options, run, "off");
-    Console.WriteLine(e2e.Format("purchases one after another, cache on, publication off (HTTP POST /api/purchases)", "purchases/s"));
-    Console.WriteLine(string.Create(inv, $"  ratio / raw transactions: {100 * e2e.Rate / raw.Rate:F1} %; / raw read + transaction: {100 * e2e.Rate / rawRead.Rate:F1} %; p95 / raw read + transaction p95: {e2e.P95 / rawRead.P95:F2}"));
+    var pairs = Result.None;
+    if (options.Runs("pairs"))
+    {
+        pairs = await LookupThenPurchase(http, options, run);
+        Console.WriteLine(pairs.Format("lookup then purchase (HTTP GET member + POST /api/purchases)", "pairs/s"));
+        Console.WriteLine(string.Create(inv, $"  ratio pairs / raw read + transaction: {100 * pairs.Rate / rawRead.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: {100 * pairs.Rate / rawClaim.Rate:F1} %"));
+    }
+
+    var e2e = Result.None;
+    if (options.Runs("sequential"))
+    {
+        e2e = await EndToEnd(http, options, run, "off");
+        Console.WriteLine(e2e.Format("purchases one after another, cache on, publication off (HTTP POST /api/purchases)", "purchases/s"));
+        Console.WriteLine(string.Create(inv, $"  ratio / raw transactions: {100 * e2e.Rate / raw.Rate:F1} %; / raw read + transaction: {100 * e2e.Rate / rawRead.Rate:F1} %; p95 / raw read + transaction p95: {e2e.P95 / rawRead.P95:F2}"));
+    }
+
+    peaks.Add(("cache on", handler.PeakMemoryMiB()));
+    if (!options.Runs("till"))
+    {
+        tillErrors = pairs.Errors;
+        return e2e;
+    }
 
     // At the till: finding a member by phone (the phone index, then the member row), and paying with points (a hold, then
     // its capture: two member transactions), beside raw storage doing the same reads and transactions.
@@ -70,13 +92,13 @@ var off = await WithHandler(options.HandlerPath, connection, new Dictionary<stri
     var holds = await HoldAndCapture(http, options, run);
     Console.WriteLine(holds.Format("end to end (HTTP hold + capture, one pair)", "pairs/s"));
     Console.WriteLine(string.Create(inv, $"  = {2 * holds.Rate:F1} requests/s; ratio member transactions / raw: {100 * 2 * holds.Rate / raw.Rate:F1} %"));
-    peaks.Add(("cache on", handler.PeakMemoryMiB()));
+    peaks[^1] = ("cache on", handler.PeakMemoryMiB());
     tillErrors = lookups.Errors + holds.Errors + pairs.Errors;
     return e2e;
 });
 
 // The cache off: every purchase reads the member first, as a purchase without a lookup before it does.
-var cold = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string> { ["MemberCache__Enabled"] = "false" }, async (handler, http) =>
+var cold = !options.Runs("cold") ? Result.None : await WithHandler(options.HandlerPath, connection, new Dictionary<string, string> { ["MemberCache__Enabled"] = "false" }, async (handler, http) =>
 {
     var e2e = await EndToEnd(http, options, run, "cold");
     Console.WriteLine(e2e.Format("cold purchase, cache off (HTTP POST /api/purchases)", "purchases/s"));
@@ -88,7 +110,7 @@ var cold = await WithHandler(options.HandlerPath, connection, new Dictionary<str
 
 // Publication on: the dispatcher publishes right after each commit to an Event Grid topic on loopback.
 await using var topic = await BenchTopic.StartAsync();
-var on = await WithHandler(options.HandlerPath, connection, topic.Settings, async (handler, http) =>
+var on = !options.Runs("publication") ? Result.None : await WithHandler(options.HandlerPath, connection, topic.Settings, async (handler, http) =>
 {
     // The earlier phases left their events in the outbox, and a member's next commit publishes them before its own:
     // they are counted, but only this phase's events are timed.
@@ -102,16 +124,30 @@ var on = await WithHandler(options.HandlerPath, connection, topic.Settings, asyn
     peaks.Add(("publication on", handler.PeakMemoryMiB()));
     return e2e;
 });
-Console.WriteLine(string.Create(inv, $"publication on / off: {100 * on.Rate / off.Rate:F1} %"));
+if (options.Runs("publication") && options.Runs("sequential"))
+{
+    Console.WriteLine(string.Create(inv, $"publication on / off: {100 * on.Rate / off.Rate:F1} %"));
+}
 
-// The queue: purchases waiting in the Storage queue, drained by the standalone runner of a handler started after they were sent.
-var drain = await QueueDrain.RunAsync(options, account, (settings, phase) => WithHandler(options.HandlerPath, connection, settings, async (handler, http) =>
+// The queue: purchases waiting in the Storage queue, drained by the standalone runner of a handler started after they were sent,
+// beside the same queue drained with the SDK alone (receive and delete, no purchase recorded).
+var rawDrain = !options.Runs("drain") ? Result.None : await QueueDrain.RawAsync(options, account);
+if (options.Runs("drain"))
+{
+    Console.WriteLine(string.Create(inv, $"raw queue drain (SDK: receive 16, delete each, from {QueueDrain.Purchases:N0} messages, no app, at most 60 s): {rawDrain.Rate,8:F1} messages/s   CPU per op: {rawDrain.CpuPerOperation}"));
+}
+
+var drain = !options.Runs("drain") ? Result.None : await QueueDrain.RunAsync(options, account, (settings, phase) => WithHandler(options.HandlerPath, connection, settings, async (handler, http) =>
 {
     var result = await phase(http);
     peaks.Add((settings.ContainsKey("TriggerRunner__Enabled") ? "queue fill" : "queue drain", handler.PeakMemoryMiB()));
     return result;
 }));
-Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s recorded ({drain.Errors} left or poisoned); HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
+if (options.Runs("drain"))
+{
+    Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s recorded ({drain.Errors} left or poisoned; CPU per purchase: {drain.CpuPerOperation}); raw queue drain {rawDrain.Rate:F1}/s = {100 * drain.Rate / rawDrain.Rate:F1} %; HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
+}
+
 Console.WriteLine("handler peak memory (VmHWM): " + string.Join(", ", peaks.Select(p => string.Create(inv, $"{p.Phase} {p.MiB:F0} MiB"))) + " (target <= 120 MiB)");
 if (off.Errors + on.Errors + cold.Errors + drain.Errors + tillErrors > 0)
 {
@@ -124,6 +160,7 @@ return 0;
 static async Task<Result> WithHandler(string dll, string connection, IReadOnlyDictionary<string, string> settings, Func<Handler, HttpClient, Task<Result>> phase)
 {
     using var handler = Handler.Start(dll, connection, settings);
+    Cpu.HandlerPid = handler.ProcessId;
     try
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = handler.BaseAddress };
@@ -133,6 +170,7 @@ static async Task<Result> WithHandler(string dll, string connection, IReadOnlyDi
     finally
     {
         handler.Stop();
+        Cpu.HandlerPid = null;
     }
 }
 
@@ -148,34 +186,14 @@ static async Task<Result> RawTransactions(TableServiceClient tables, Options opt
         var etags = new ETag[options.Members];
         for (var m = 0; m < options.Members; m++)
         {
-            etags[m] = (await table.AddEntityAsync(MemberRow(m, 0))).Headers.ETag!.Value;
+            etags[m] = (await table.AddEntityAsync(RawMemberRow(m, 0))).Headers.ETag!.Value;
         }
 
         var seq = new long[options.Members];
         return await Measure(options, async (client, n) =>
         {
             var m = client + (n % (options.Members / options.Clients) * options.Clients);
-            var id = $"{client}-{n}-{Guid.NewGuid():N}";
-            if (shape != RawShape.Transaction)
-            {
-                // The member row as the app reads it (the whole row, with its ETag).
-                etags[m] = (await table.GetEntityAsync<TableEntity>($"m{m}", "member")).Value.ETag;
-            }
-
-            if (shape == RawShape.ReadClaimTransaction)
-            {
-                await claims.AddEntityAsync(new TableEntity($"purchase|{id}", "") { ["Member"] = $"m{m}", ["ClaimedAt"] = DateTimeOffset.UnixEpoch });
-            }
-
-            var s = ++seq[m];
-            var actions = new[]
-            {
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"op|purchase|{id}") { ["Hash"] = new string('h', 44), ["Result"] = new string('r', 120), ["Entries"] = "1" }),
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"entry|{long.MaxValue - s:D19}") { ["Seq"] = s, ["Kind"] = "Earn", ["Points"] = 10L, ["BalanceAfter"] = 10L * s, ["Reference"] = "p" }),
-                new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRow(m, s), etags[m]),
-            };
-            var response = await table.SubmitTransactionAsync(actions);
-            etags[m] = response.Value[2].Headers.ETag!.Value;
+            await RawPurchase(table, claims, shape, m, $"{client}-{n}-{Guid.NewGuid():N}", etags, seq);
             return true;
         });
     }
@@ -183,17 +201,73 @@ static async Task<Result> RawTransactions(TableServiceClient tables, Options opt
     {
         await Task.WhenAll(table.DeleteAsync(), claims.DeleteAsync());
     }
-
-    static TableEntity MemberRow(int m, long seq) => new($"m{m}", "member")
-    {
-        ["FirstName"] = "Bench",
-        ["Locale"] = "en",
-        ["TimeZone"] = "UTC",
-        ["LastSeq"] = seq,
-        ["Lifetime"] = 10L * seq,
-        ["Lots"] = "2027-11-24=" + (10 * seq).ToString(CultureInfo.InvariantCulture),
-    };
 }
+
+// One purchase as raw storage calls of the given shape: the member row read (unless a bare transaction), the claim row
+// (for that shape), then the transaction adding the operation and ledger rows and replacing the member row.
+static async Task RawPurchase(TableClient table, TableClient claims, RawShape shape, int m, string id, ETag[] etags, long[] seq)
+{
+    if (shape != RawShape.Transaction)
+    {
+        // The member row as the app reads it (the whole row, with its ETag).
+        etags[m] = (await table.GetEntityAsync<TableEntity>($"m{m}", "member")).Value.ETag;
+    }
+
+    if (shape == RawShape.ReadClaimTransaction)
+    {
+        await claims.AddEntityAsync(new TableEntity($"purchase|{id}", "") { ["Member"] = $"m{m}", ["ClaimedAt"] = DateTimeOffset.UnixEpoch });
+    }
+
+    var s = ++seq[m];
+    var actions = new[]
+    {
+        new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"op|purchase|{id}") { ["Hash"] = new string('h', 44), ["Result"] = new string('r', 120), ["Entries"] = "1" }),
+        new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"m{m}", $"entry|{long.MaxValue - s:D19}") { ["Seq"] = s, ["Kind"] = "Earn", ["Points"] = 10L, ["BalanceAfter"] = 10L * s, ["Reference"] = "p" }),
+        new TableTransactionAction(TableTransactionActionType.UpdateReplace, RawMemberRow(m, s), etags[m]),
+    };
+    var response = await table.SubmitTransactionAsync(actions);
+    etags[m] = response.Value[2].Headers.ETag!.Value;
+}
+
+// What the raw storage calls of a read + claim + transaction allocate in this process, beside the app's own figure.
+static async Task<double> RawAllocationPerPurchase(TableServiceClient tables)
+{
+    var table = tables.GetTableClient("benchalloc" + Guid.NewGuid().ToString("N")[..8]);
+    var claims = tables.GetTableClient("benchallocclaims" + Guid.NewGuid().ToString("N")[..8]);
+    await Task.WhenAll(table.CreateAsync(), claims.CreateAsync());
+    try
+    {
+        var etags = new[] { (await table.AddEntityAsync(RawMemberRow(0, 0))).Headers.ETag!.Value };
+        var seq = new long[1];
+        for (var i = 0; i < 20; i++)
+        {
+            await RawPurchase(table, claims, RawShape.ReadClaimTransaction, 0, $"warm-{i}", etags, seq);
+        }
+
+        const int Allocating = 200;
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < Allocating; i++)
+        {
+            await RawPurchase(table, claims, RawShape.ReadClaimTransaction, 0, $"alloc-{i}", etags, seq);
+        }
+
+        return (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Allocating;
+    }
+    finally
+    {
+        await Task.WhenAll(table.DeleteAsync(), claims.DeleteAsync());
+    }
+}
+
+static TableEntity RawMemberRow(int m, long seq) => new($"m{m}", "member")
+{
+    ["FirstName"] = "Bench",
+    ["Locale"] = "en",
+    ["TimeZone"] = "UTC",
+    ["LastSeq"] = seq,
+    ["Lifetime"] = 10L * seq,
+    ["Lots"] = "2027-11-24=" + (10 * seq).ToString(CultureInfo.InvariantCulture),
+};
 
 // Members with a phone each and points to pay with (an adjustment: available at once, whatever the return window).
 static async Task<string> Enroll(HttpClient http, Options options)
@@ -290,6 +364,7 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
     var errors = 0;
     var warmupEnd = Stopwatch.GetTimestamp() + (long)(options.Warmup * Stopwatch.Frequency);
     var end = warmupEnd + (long)(options.Seconds * Stopwatch.Frequency);
+    var cpuAtStart = Task.Delay(TimeSpan.FromSeconds(options.Warmup)).ContinueWith(_ => Cpu.Now(), TaskScheduler.Default);
     await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(async () =>
     {
         latencies[client] = [];
@@ -313,8 +388,9 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
             }
         }
     })));
+    var cpu = Cpu.Now() - await cpuAtStart;
     var all = latencies.SelectMany(l => l).Order().ToArray();
-    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors);
+    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors) { CpuPerOperation = cpu / all.Length };
 }
 
 // The same code path as the handler, with a pipeline policy counting what reaches storage; and what that path allocates
@@ -382,8 +458,49 @@ internal enum RawShape
 
 internal sealed record Result(double Rate, double P50, double P95, double P99, int Errors)
 {
+    /// <summary>A phase that did not run.</summary>
+    public static Result None { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN, 0);
+
+    /// <summary>Processor time each process spent per operation of the measured window.</summary>
+    public CpuTimes CpuPerOperation { get; init; }
+
     public string Format(string what, string unit) => string.Create(CultureInfo.InvariantCulture,
-        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms");
+        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms   CPU per op: {CpuPerOperation}");
+}
+
+/// <summary>Processor time (user + system) used so far by the handler, Azurite and this benchmark (the clients), in ms:
+/// on a machine where all three share the cores, the sum per operation bounds the rate.</summary>
+internal readonly record struct CpuTimes(double Handler, double Azurite, double Client)
+{
+    public static CpuTimes operator -(CpuTimes a, CpuTimes b) => new(a.Handler - b.Handler, a.Azurite - b.Azurite, a.Client - b.Client);
+
+    public static CpuTimes operator /(CpuTimes a, int n) => new(a.Handler / n, a.Azurite / n, a.Client / n);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"handler {Handler:F2} ms, Azurite {Azurite:F2} ms, clients {Client:F2} ms");
+}
+
+internal static class Cpu
+{
+    private static readonly int? AzuritePid = int.TryParse(Environment.GetEnvironmentVariable("BENCH_AZURITE_PID"), out var pid) ? pid : null;
+
+    /// <summary>The handler process of the phase running now, if any.</summary>
+    public static int? HandlerPid { get; set; }
+
+    public static CpuTimes Now() => new(Of(HandlerPid), Of(AzuritePid), Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
+
+    // /proc/<pid>/stat: utime and stime are the 14th and 15th fields, in clock ticks (100 per second on Linux).
+    private static double Of(int? pid)
+    {
+        if (pid is not { } p || !File.Exists($"/proc/{p}/stat"))
+        {
+            return 0;
+        }
+
+        var stat = File.ReadAllText($"/proc/{p}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
+    }
 }
 
 internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy
@@ -395,8 +512,11 @@ internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy
     public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref count);
 }
 
-internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members)
+internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members, IReadOnlySet<string>? Only = null)
 {
+    /// <summary>Whether the phase runs: all of them unless <c>--only</c> names some.</summary>
+    public bool Runs(string phase) => Only is null || Only.Contains(phase);
+
     public static Options Parse(string[] args)
     {
         string Value(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
@@ -407,7 +527,8 @@ internal sealed record Options(string HandlerPath, int Clients, double Seconds, 
             clients,
             double.Parse(Value("--seconds", "15"), CultureInfo.InvariantCulture),
             double.Parse(Value("--warmup", "3"), CultureInfo.InvariantCulture),
-            Math.Max(clients, members / clients * clients));
+            Math.Max(clients, members / clients * clients),
+            Value("--only", "") is { Length: > 0 } only ? only.Split(',').ToHashSet(StringComparer.Ordinal) : null);
     }
 }
 
@@ -421,6 +542,8 @@ internal sealed class Handler : IDisposable
     private Handler(Process process, StreamWriter log, Uri baseAddress) => (this.process, this.log, BaseAddress) = (process, log, baseAddress);
 
     public Uri BaseAddress { get; }
+
+    public int ProcessId => process.Id;
 
     public static Handler Start(string dll, string connection, IReadOnlyDictionary<string, string> settings)
     {

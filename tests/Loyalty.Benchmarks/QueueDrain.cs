@@ -14,6 +14,50 @@ internal static class QueueDrain
     public const int Purchases = 10_000;
     public const int Members = 1_000;
     private const string Queue = "purchases";
+    private const int RawWindowSeconds = 60;
+
+    /// <summary>The queue alone: the same 10,000 messages received in batches of 16 and deleted one by one, by as many
+    /// receivers as the benchmark has clients, without the app, for at most <see cref="RawWindowSeconds"/>: what draining
+    /// costs the storage before any purchase is recorded.</summary>
+    public static async Task<Result> RawAsync(Options options, StorageAccount account)
+    {
+        var queue = account.CreateQueueServiceClient(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })
+            .GetQueueClient("rawdrain" + Guid.NewGuid().ToString("N")[..8]);
+        await queue.CreateAsync();
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, Purchases), new ParallelOptions { MaxDegreeOfParallelism = options.Clients }, async (n, ct) =>
+                await queue.SendMessageAsync(
+                    $$"""{"purchaseId":"raw-{{n}}","memberId":"raw-{{n % Members}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""", ct));
+            var drained = 0;
+            var cpu = Cpu.Now();
+            var started = Stopwatch.GetTimestamp();
+            var end = started + (RawWindowSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(async () =>
+            {
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    var batch = (await queue.ReceiveMessagesAsync(16, TimeSpan.FromMinutes(5))).Value;
+                    if (batch.Length == 0)
+                    {
+                        return;
+                    }
+
+                    foreach (var message in batch)
+                    {
+                        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                        Interlocked.Increment(ref drained);
+                    }
+                }
+            })));
+            var seconds = (Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency;
+            return new Result(drained / seconds, 0, 0, 0, 0) { CpuPerOperation = (Cpu.Now() - cpu) / Math.Max(drained, 1) };
+        }
+        finally
+        {
+            await queue.DeleteAsync();
+        }
+    }
 
     public static async Task<Result> RunAsync(
         Options options, StorageAccount account, Func<IReadOnlyDictionary<string, string>, Func<HttpClient, Task<Result>>, Task<Result>> withHandler)
@@ -43,6 +87,7 @@ internal static class QueueDrain
         return await withHandler(new Dictionary<string, string>(), async _ =>
         {
             long? started = null;
+            var cpu = Cpu.Now();
             var deadline = Stopwatch.GetTimestamp() + (300 * Stopwatch.Frequency);
             int left;
             do
@@ -50,16 +95,18 @@ internal static class QueueDrain
                 // Not more often: Azurite counts the messages of a queue one by one on every look.
                 await Task.Delay(1000);
                 left = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-                if (left < Purchases)
+                if (left < Purchases && started is null)
                 {
-                    started ??= Stopwatch.GetTimestamp();
+                    started = Stopwatch.GetTimestamp();
+                    cpu = Cpu.Now();
                 }
             }
             while (left > 0 && Stopwatch.GetTimestamp() < deadline);
 
             var seconds = (Stopwatch.GetTimestamp() - (started ?? deadline)) / (double)Stopwatch.Frequency;
             var poisoned = (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount - poisonedBefore;
-            return new Result((Purchases - left - poisoned) / Math.Max(seconds, 0.001), 0, 0, 0, left + poisoned);
+            var recorded = Purchases - left - poisoned;
+            return new Result(recorded / Math.Max(seconds, 0.001), 0, 0, 0, left + poisoned) { CpuPerOperation = (Cpu.Now() - cpu) / Math.Max(recorded, 1) };
         });
     }
 }

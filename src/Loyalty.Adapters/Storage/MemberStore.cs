@@ -65,7 +65,9 @@ public sealed partial class MemberStore(
     /// id unique in the program that another member holds, is a conflict. Erased members refuse every operation that
     /// does not allow them. The first attempt decides on the member row this instance holds in its <see cref="MemberCache"/>,
     /// when it holds one: it commits under that row's ETag, and anything but a commit (a refusal, a replay, a conflict, a
-    /// lost ETag race) is decided again on a fresh read, so that every answer but a commit comes from storage as it is.</summary>
+    /// lost ETag race) is decided again on a fresh read, so that every answer but a commit comes from storage as it is.
+    /// An id unique in the program is claimed while the member is read (one round trip instead of two before the
+    /// transaction); a request that does not go ahead (no such member, refused) withdraws the claim it wrote.</summary>
     public async Task<OperationResult<T>> RunAsync<T>(MemberOperation<T> operation, CancellationToken ct)
     {
         var claimed = !operation.ClaimsId;
@@ -83,9 +85,8 @@ public sealed partial class MemberStore(
             return result;
         }, ct);
 
-        // A refused request claims nothing: an attempt that claimed the id and then lost its ETag race to a change that
-        // makes the request refused gives the claim up again.
-        if (claim is not null && done.Status is OperationStatus.Refused or OperationStatus.RelatedNotFound)
+        // A request that did not go ahead claims nothing: the claim it wrote while reading the member is given up again.
+        if (claim is not null && done.Status is OperationStatus.Refused or OperationStatus.RelatedNotFound or OperationStatus.MemberNotFound)
         {
             await claims.WithdrawAsync(claim, ct);
         }
@@ -97,11 +98,25 @@ public sealed partial class MemberStore(
             var id = operation.MemberId;
             var memberRead = cached is null ? GetAsync(id, ct) : Task.FromResult<StoredMember?>(cached);
             var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
+            var claimTake = claimed ? Task.FromResult<Claim?>(null) : claims.TakeAsync(operation.Key, id, time.GetUtcNow(), ct);
+            await Task.WhenAll(memberRead, relatedRead, claimTake);
             var member = await memberRead;
             var related = await relatedRead;
+            if (!claimed)
+            {
+                claim = await claimTake;
+                claimed = claim is not null;
+            }
+
             if (member is null)
             {
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
+            }
+
+            if (!claimed)
+            {
+                // Another member holds the id: a conflict before any rule is decided (retrying it can never work).
+                return new OperationResult<T>(OperationStatus.Conflict, Member: member);
             }
 
             if (operation.RelatedKey is not null && related is null)
@@ -115,17 +130,6 @@ public sealed partial class MemberStore(
             {
                 // A refused request may have been done before (a redemption that spent the points it now lacks).
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
-            }
-
-            if (!claimed)
-            {
-                claim = await claims.TakeAsync(operation.Key, id, context.Now, ct);
-                if (claim is null)
-                {
-                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
-                }
-
-                claimed = true;
             }
 
             var posting = outcome.Posting!;

@@ -7,15 +7,32 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Loyalty.Tests.Infrastructure;
 
-/// <summary>Counts every HTTP request (each retry too) that the app's Table and Queue clients send to storage: an
-/// Azure.Core pipeline policy added by <see cref="AddTo"/>.</summary>
+/// <summary>Counts every HTTP request (each retry too) that the app's Table and Queue clients send to storage, and the
+/// round trips they made (a round trip starts when a request is sent while none is in flight): an Azure.Core pipeline
+/// policy added by <see cref="AddTo"/>.</summary>
 public sealed class RequestCounter : HttpPipelinePolicy
 {
+    private readonly SemaphoreSlim joined = new(0);
     private int count;
+    private int inFlight;
+    private int rounds;
 
     public int Count => Volatile.Read(ref count);
 
-    public void Reset() => Interlocked.Exchange(ref count, 0);
+    public int RoundTrips => Volatile.Read(ref rounds);
+
+    /// <summary>When set, a read (GET) sent while no other request is in flight waits up to 5 s for one to be sent, so that
+    /// requests that are sent together are counted as one round trip however the threads are scheduled.</summary>
+    public bool ReadsWaitForCompany { get; set; }
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref count, 0);
+        Interlocked.Exchange(ref rounds, 0);
+        while (joined.Wait(0))
+        {
+        }
+    }
 
     /// <summary>Gives the app's services Table and Queue clients that count their requests here.</summary>
     public void AddTo(IServiceCollection services)
@@ -48,9 +65,31 @@ public sealed class RequestCounter : HttpPipelinePolicy
         ProcessNext(message, pipeline);
     }
 
-    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         Interlocked.Increment(ref count);
-        return ProcessNextAsync(message, pipeline);
+        var alone = Interlocked.Increment(ref inFlight) == 1;
+        if (alone)
+        {
+            Interlocked.Increment(ref rounds);
+        }
+        else
+        {
+            joined.Release();
+        }
+
+        try
+        {
+            if (alone && ReadsWaitForCompany && message.Request.Method == RequestMethod.Get)
+            {
+                await joined.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
     }
 }

@@ -62,6 +62,22 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ColdPurchase_ReadsTheMemberAndClaimsTheOrderIdInOneRoundTrip_ThenCommits()
+    {
+        var counted = new RequestCounter();
+        await using var off = new LoyaltyApp(azurite, new FakeTimeProvider(A.Now), new Dictionary<string, string?> { ["MemberCache:Enabled"] = "false" }, counted.AddTo);
+        var client = await off.StartAsync();
+        var member = await EnrollAsync(client);
+        await Created(client, A.Purchase(member));
+
+        counted.ReadsWaitForCompany = true;
+        var purchase = await counted.CountAsync(() => Created(client, A.Purchase(member)));
+
+        Assert.Equal(3, purchase);
+        Assert.Equal(2, counted.RoundTrips);
+    }
+
+    [Fact]
     public async Task StaleETag_TheOtherInstanceWroteAfterTheLookup_DecidesAgainOnAFreshRead()
     {
         var member = await EnrollAsync(a);
