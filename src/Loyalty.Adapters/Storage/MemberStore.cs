@@ -140,13 +140,15 @@ public sealed partial class MemberStore(
 
             var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
             var messages = Outbox.Planned(id, operation.MessagesOf(outcome, member, program), posting.RecordedAt);
-            var hints = await indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
+            // The index hints and the messages' sending hints first (together: they are independent), as every index here:
+            // a planned message whose send job a crash lost after the commit is found by the reconciliation.
+            var hintsWrite = indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
+            var sendingWrite = outreach.PrepareAsync([.. messages.Select(m => m.Key)], posting.RecordedAt, ct);
+            await Task.WhenAll(hintsWrite, sendingWrite);
+            var hints = await hintsWrite;
+            var sendingHints = await sendingWrite;
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
             var actions = Actions(operation, outcome, posting, member, after, related, events.Count + messages.Count);
-
-            // The messages' sending hints first, as every index here: a planned message whose send job a crash lost after
-            // the commit is found by the reconciliation.
-            var sendingHints = await outreach.PrepareAsync([.. messages.Select(m => m.Key)], posting.RecordedAt, ct);
             try
             {
                 var response = await CommitAsync(id, [.. actions, .. messages.Select(Outbox.Add)], events, ct);

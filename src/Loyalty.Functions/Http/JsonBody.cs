@@ -66,19 +66,19 @@ public static class JsonBody
 
     /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.
     /// <paramref name="skipUnknown"/> for a queue message: properties <typeparamref name="T"/> does not have are skipped.
-    /// With <paramref name="schema"/>, every value of the wrong JSON type is named in one problem.</summary>
+    /// With <paramref name="schema"/>, every value of the wrong JSON type is named in one problem: a body the serializer
+    /// cannot read is checked against the schema (only then: a body that reads costs no second parse).</summary>
     public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, bool skipUnknown = false, JsonSchema? schema = null)
         where T : class
     {
-        if (schema is not null && WrongTypes(json, schema) is { } wrong)
-        {
-            return (null, Malformed(wrong));
-        }
-
         try
         {
             var value = JsonSerializer.Deserialize<T>(json, skipUnknown ? Tolerant : Options);
             return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
+        }
+        catch (JsonException) when (schema is not null && WrongTypes(json, schema) is { } wrong)
+        {
+            return (null, Malformed(wrong));
         }
         catch (JsonException e)
         {
