@@ -25,37 +25,52 @@ public sealed class Claims(TableServiceClient service)
         var partition = PartitionOf(key);
         for (var attempt = 1; attempt <= Contention.DefaultMaxAttempts; attempt++)
         {
+            if (await AddAsync(key, member, now, ct) is { } added)
+            {
+                return added;
+            }
+
+            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(partition, "", ["Member"], ct);
+            if (!existing.HasValue)
+            {
+                continue;
+            }
+
+            if (existing.Value!.GetString("Member") != member.Value)
+            {
+                return null;
+            }
+
             try
             {
-                var added = await Table.AddEntityAsync(new TableEntity(partition, "") { ["Member"] = member.Value, ["ClaimedAt"] = now }, ct);
-                return new Claim(partition, added.Headers.ETag, Written: true);
+                var taken = await Table.UpdateEntityAsync(new TableEntity(partition, "") { ["TakenUpAt"] = now }, existing.Value.ETag, TableUpdateMode.Merge, ct);
+                return new Claim(partition, taken.Headers.ETag, Written: false);
             }
-            catch (RequestFailedException e) when (e.Status == 409)
+            catch (RequestFailedException t) when (t.Status is 404 or 412)
             {
-                var existing = await Table.GetEntityIfExistsAsync<TableEntity>(partition, "", ["Member"], ct);
-                if (!existing.HasValue)
-                {
-                    continue;
-                }
-
-                if (existing.Value!.GetString("Member") != member.Value)
-                {
-                    return null;
-                }
-
-                try
-                {
-                    var taken = await Table.UpdateEntityAsync(new TableEntity(partition, "") { ["TakenUpAt"] = now }, existing.Value.ETag, TableUpdateMode.Merge, ct);
-                    return new Claim(partition, taken.Headers.ETag, Written: false);
-                }
-                catch (RequestFailedException t) when (t.Status is 404 or 412)
-                {
-                    // Withdrawn or taken up meanwhile: claim it again.
-                }
+                // Withdrawn or taken up meanwhile: claim it again.
             }
         }
 
         throw new ConcurrencyExhaustedException(partition, Contention.DefaultMaxAttempts);
+    }
+
+    /// <summary>Writes the claim of <paramref name="key"/> for <paramref name="member"/> when nobody holds it; null when a
+    /// claim is there already (whoever holds it: <see cref="TakeAsync"/> finds out, and takes up the member's own). A
+    /// request may write its claim before it has decided, since it withdraws what it wrote when it does not go ahead; it
+    /// must not take up a claim before it has decided, since a claim taken up is no longer withdrawn by its writer.</summary>
+    public async Task<Claim?> AddAsync(OperationKey key, MemberId member, DateTimeOffset now, CancellationToken ct)
+    {
+        var partition = PartitionOf(key);
+        try
+        {
+            var added = await Table.AddEntityAsync(new TableEntity(partition, "") { ["Member"] = member.Value, ["ClaimedAt"] = now }, ct);
+            return new Claim(partition, added.Headers.ETag, Written: true);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null;
+        }
     }
 
     /// <summary>Gives up a claim this request wrote (<see cref="Claim.Written"/>) for a request that did not go ahead,

@@ -66,8 +66,9 @@ public sealed partial class MemberStore(
     /// does not allow them. The first attempt decides on the member row this instance holds in its <see cref="MemberCache"/>,
     /// when it holds one: it commits under that row's ETag, and anything but a commit (a refusal, a replay, a conflict, a
     /// lost ETag race) is decided again on a fresh read, so that every answer but a commit comes from storage as it is.
-    /// An id unique in the program is claimed while the member is read (one round trip instead of two before the
-    /// transaction); a request that does not go ahead (no such member, refused) withdraws the claim it wrote.</summary>
+    /// An id unique in the program is claimed while the member is read when nobody holds it yet (one round trip instead
+    /// of two before the transaction), and a request that does not go ahead (no such member, refused) withdraws the claim
+    /// it wrote; an id claimed already is taken up, or found another member's, only once the request goes ahead.</summary>
     public async Task<OperationResult<T>> RunAsync<T>(MemberOperation<T> operation, CancellationToken ct)
     {
         var claimed = !operation.ClaimsId;
@@ -85,7 +86,8 @@ public sealed partial class MemberStore(
             return result;
         }, ct);
 
-        // A request that did not go ahead claims nothing: the claim it wrote while reading the member is given up again.
+        // A request that did not go ahead claims nothing: the claim it wrote while reading the member is given up again
+        // (unless another request of the member took it up since, to commit under it).
         if (claim is not null && done.Status is OperationStatus.Refused or OperationStatus.RelatedNotFound or OperationStatus.MemberNotFound)
         {
             await claims.WithdrawAsync(claim, ct);
@@ -98,25 +100,18 @@ public sealed partial class MemberStore(
             var id = operation.MemberId;
             var memberRead = cached is null ? GetAsync(id, ct) : Task.FromResult<StoredMember?>(cached);
             var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
-            var claimTake = claimed ? Task.FromResult<Claim?>(null) : claims.TakeAsync(operation.Key, id, time.GetUtcNow(), ct);
-            await Task.WhenAll(memberRead, relatedRead, claimTake);
+            var claimWrite = claimed ? Task.FromResult<Claim?>(null) : claims.AddAsync(operation.Key, id, time.GetUtcNow(), ct);
+            await Task.WhenAll(memberRead, relatedRead, claimWrite);
             var member = await memberRead;
             var related = await relatedRead;
-            if (!claimed)
+            if (await claimWrite is { } written)
             {
-                claim = await claimTake;
-                claimed = claim is not null;
+                (claim, claimed) = (written, true);
             }
 
             if (member is null)
             {
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
-            }
-
-            if (!claimed)
-            {
-                // Another member holds the id: a conflict before any rule is decided (retrying it can never work).
-                return new OperationResult<T>(OperationStatus.Conflict, Member: member);
             }
 
             if (operation.RelatedKey is not null && related is null)
@@ -130,6 +125,19 @@ public sealed partial class MemberStore(
             {
                 // A refused request may have been done before (a redemption that spent the points it now lacks).
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
+            }
+
+            // The id was claimed already (by this member's earlier try, or by another member): take it up now that the
+            // request goes ahead, or answer the conflict.
+            if (!claimed)
+            {
+                claim = await claims.TakeAsync(operation.Key, id, context.Now, ct);
+                if (claim is null)
+                {
+                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
+                }
+
+                claimed = true;
             }
 
             var posting = outcome.Posting!;
