@@ -64,7 +64,22 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             }
         }
 
-        await Parallel.ForEachAsync(rest, options, async (member, token) => done(await ImportAsync(member, token)));
+        await Parallel.ForEachAsync(rest, options, async (member, token) => done(await DoneBeforeAsync(member, token) ?? await ImportAsync(member, token)));
+    }
+
+    /// <summary>A member without purchases who is there already (a re-run): done when their account operation is there (one
+    /// read), else null for the member-by-member way.</summary>
+    private async Task<MemberResult?> DoneBeforeAsync(MemberImport member, CancellationToken ct)
+    {
+        if (member.Purchases.Count > 0)
+        {
+            return null;
+        }
+
+        var account = Account(member, []);
+        return await store.GetOperationAsync(member.Id, account.Key, ct) is { } done
+            ? done.RequestHash == account.Fingerprint ? MemberResult.AlreadyThere : MemberResult.Rejected(ImportedBefore(member))
+            : null;
     }
 
     private async Task<MemberResult> ImportAsync(MemberImport member, CancellationToken ct)
