@@ -28,6 +28,9 @@ public sealed class CliContext(IConfiguration configuration, TimeProvider time, 
     /// here (the SDK's types subclassed, as no emulator can run here).</summary>
     public Func<ServiceBusClient> ServiceBus { get; init; } = () => ServiceBusConnection.CreateClient(configuration);
 
+    /// <summary>A policy added to the import's Table clients (the tests count storage requests with it).</summary>
+    public Azure.Core.Pipeline.HttpPipelinePolicy? TablePolicy { get; init; }
+
     /// <summary>Queue clients of the storage account, with <paramref name="encoding"/> (the queue trigger's is base64).
     /// Two quick retries: a person at a terminal learns at once that storage is not there, instead of after the SDK's
     /// half-minute of back-off.</summary>

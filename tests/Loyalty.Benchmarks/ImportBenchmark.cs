@@ -32,7 +32,7 @@ internal static class ImportBenchmark
         try
         {
             var (first, firstExit) = await ImportAsync(connection, file, parallel);
-            Console.WriteLine(string.Create(inv, $"loyalty import (profile, then the account's transaction):  {members / first.TotalSeconds,8:F1} members/s"));
+            Console.WriteLine(string.Create(inv, $"loyalty import (one transaction per member, shared hints batched):  {members / first.TotalSeconds,8:F1} members/s"));
             Console.WriteLine(string.Create(inv, $"ratio import / raw: {100 * members / first.TotalSeconds / raw:F1} % (target >= 50 %)"));
             var (again, againExit) = await ImportAsync(connection, file, parallel);
             Console.WriteLine(string.Create(inv, $"re-run, every member already there:  {members / again.TotalSeconds,8:F1} members/s"));

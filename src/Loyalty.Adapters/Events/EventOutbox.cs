@@ -98,6 +98,18 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
         hinted[member.Value] = now;
     }
 
+    /// <summary>As <see cref="PrepareAsync"/> for many members at once (an import): their pending hints share one
+    /// partition, so they are written in batch transactions.</summary>
+    public async Task PrepareAllAsync(IReadOnlyCollection<MemberId> members, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await Batches.UpsertAsync(pending, members.Select(m => new TableEntity(PendingPartition, m.Value) { ["WrittenAt"] = now }), ct);
+        foreach (var member in members)
+        {
+            hinted[member.Value] = now;
+        }
+    }
+
     /// <summary>Tells the dispatcher that a change committed these events.</summary>
     public void Committed(IReadOnlyList<StoredEvent> events) => committed?.Invoke(events);
 

@@ -63,37 +63,57 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
     public async Task<IReadOnlySet<string>> AddHintsAsync(
         MemberId id, StoredMember? old, MemberProfile newProfile, Account newAccount, CancellationToken ct)
     {
+        var (personal, writes) = HintsOf(old, newProfile, newAccount);
+        await Task.WhenAll(writes.Select(h => Upsert(h, id, ct)));
+        return personal;
+    }
+
+    /// <summary>The hints (<c>table:partition</c>) that the change from the old state to the new one adds, and the personal
+    /// ones among them, without writing anything: for a caller that writes many members' hints at once (<see cref="AddAllAsync"/>).</summary>
+    public (IReadOnlySet<string> Personal, IReadOnlyList<string> Writes) HintsOf(StoredMember? old, MemberProfile newProfile, Account newAccount)
+    {
         var personal = PersonalHintsOf(newProfile).Where(h => old?.PersonalHints.Contains(h) != true).ToHashSet(StringComparer.Ordinal);
 
         // Card claims are written (and refused) by the profile save itself, before this.
-        var writes = personal.Where(h => !IsClaim(h)).Select(h => Upsert(h, id, ct)).ToList();
+        var writes = personal.Where(h => !IsClaim(h)).ToList();
         var oldAccount = old?.Account;
         if (newAccount.LastPurchaseAt is { } last && DayOf(last) != (oldAccount?.LastPurchaseAt is { } previous ? DayOf(previous) : null))
         {
-            writes.Add(Upsert(lastPurchase, DayKey(DayOf(last)), id, ct));
+            writes.Add($"{Tables.LastPurchase}:{DayKey(DayOf(last))}");
         }
 
         var oldExpiries = oldAccount?.Lots.Select(l => l.ExpiresOn).ToHashSet() ?? [];
         foreach (var lot in newAccount.Lots.Where(l => l.ExpiresOn is not null && !oldExpiries.Contains(l.ExpiresOn)))
         {
-            writes.Add(Upsert(lotExpiry, DayKey(lot.ExpiresOn!.Value), id, ct));
+            writes.Add($"{Tables.LotExpiry}:{DayKey(lot.ExpiresOn!.Value)}");
         }
 
         // A voucher's expiry day is a lot-expiry hint too: the nightly expiry marks it expired, the expiry warning names it.
         var oldCodes = oldAccount?.Vouchers.Select(v => v.Code).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var day in newAccount.Vouchers.Where(v => v.ExpiresOn is not null && !oldCodes.Contains(v.Code)).Select(v => v.ExpiresOn!.Value).Distinct())
         {
-            writes.Add(Upsert(lotExpiry, DayKey(day), id, ct));
+            writes.Add($"{Tables.LotExpiry}:{DayKey(day)}");
         }
 
         if (newAccount.TierReviewOn is { } review && review != oldAccount?.TierReviewOn)
         {
-            writes.Add(Upsert(tierReview, DayKey(review), id, ct));
+            writes.Add($"{Tables.TierReview}:{DayKey(review)}");
         }
 
-        await Task.WhenAll(writes);
-        return personal;
+        return (personal, [.. writes.Distinct(StringComparer.Ordinal)]);
     }
+
+    /// <summary>Writes many members' hints (<c>table:partition</c> each), those of one partition together in batch
+    /// transactions of up to 100 rows: the hints of a day or a birthday that many members share cost one request.</summary>
+    public Task AddAllAsync(IEnumerable<(MemberId Member, string Hint)> hints, int parallel, CancellationToken ct) =>
+        Parallel.ForEachAsync(
+            hints.Distinct()
+                .Select(h => (h.Member, Where: Split(h.Hint)))
+                .GroupBy(h => h.Where)
+                .SelectMany(g => g.Chunk(Batches.MaxActions).Select(rows => (g.Key.Table, g.Key.Partition, Members: rows.Select(r => r.Member).ToList()))),
+            new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
+            async (batch, token) => await Batches.UpsertAsync(
+                service.GetTableClient(batch.Table), batch.Members.Select(m => new TableEntity(batch.Partition, m.Value)), token));
 
     /// <summary>Deletes personal hints (<c>table:partition</c>) of the member, and gives up their card claims; those already
     /// gone are fine.</summary>

@@ -63,7 +63,7 @@ internal static class ImportCommand
         await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Checked {Path.GetFileName(membersPath)}{(purchasesPath is null ? "" : " and " + Path.GetFileName(purchasesPath))}: {LoyaltyCli.Plural(file.Members.Count, "member")} to import with {LoyaltyCli.Plural(file.Members.Sum(m => m.Purchases.Count), "purchase")}; {LoyaltyCli.Plural(rejections.Count, "row")} rejected."));
 
-        var tables = context.Storage().CreateTableServiceClient(TableOptions());
+        var tables = context.Storage().CreateTableServiceClient(TableOptions(context));
         await Task.WhenAll(Tables.All.Select(t => tables.CreateTableIfNotExistsAsync(t, ct)));
         // What the import commits is counted as the app counts its operations, under the source "import" (sent when
         // APPLICATIONINSIGHTS_CONNECTION_STRING is set), so that a day's metrics still add up to that day's ledger.
@@ -71,16 +71,20 @@ internal static class ImportCommand
         using var exported = export;
         var importer = new Importer(MemberStore.Create(tables, program, phoneKeys, context.Time, metrics: metrics), new MemberIndexes(tables, phoneKeys), new Claims(tables));
         var results = new System.Collections.Concurrent.ConcurrentBag<MemberResult>();
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct };
+
+        // Two chunks at a time, so that one chunk's hints are written while the other's members commit.
+        var chunks = parallel > 1 ? 2 : 1;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = chunks, CancellationToken = ct };
         await ImportProgress.RunAsync(context, file.Members.Count, async done =>
         {
             try
             {
-                await Parallel.ForEachAsync(file.Members, options, async (member, token) =>
-                {
-                    results.Add(await importer.ImportAsync(member, token));
-                    done();
-                });
+                await Parallel.ForEachAsync(file.Members.Chunk(Importer.Chunk), options, async (chunk, token) =>
+                    await importer.ImportAsync(chunk, parallel / chunks, result =>
+                    {
+                        results.Add(result);
+                        done();
+                    }, token));
             }
             finally
             {
@@ -126,9 +130,14 @@ internal static class ImportCommand
     }
 
     // An import is a long batch, not a request waiting on an answer: more patience with a busy storage account.
-    private static TableClientOptions TableOptions()
+    private static TableClientOptions TableOptions(CliContext context)
     {
         var options = StorageAccount.DefaultTableOptions();
+        if (context.TablePolicy is { } policy)
+        {
+            options.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerRetry);
+        }
+
         options.Retry.MaxRetries = 5;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);
         options.Retry.MaxDelay = TimeSpan.FromSeconds(5);

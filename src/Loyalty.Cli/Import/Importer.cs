@@ -30,19 +30,63 @@ internal sealed record MemberResult(ImportOutcome Outcome, Rejection? Rejection 
     public static MemberResult Rejected(Rejection rejection, bool incomplete = false) => new(ImportOutcome.Rejected, rejection, incomplete);
 }
 
-/// <summary>Imports one member through the API's own operations, in the order that lets a run stop anywhere and a
+/// <summary>Imports members through the API's own operations. A member without purchases is enrolled with their account
+/// (<see cref="ImportAccount"/>) in one transaction (<see cref="MemberStore.EnrolAllAsync{T}"/>), a chunk of members at a
+/// time so that the hints they share are written together: such a member is there whole or not at all. A member with
+/// purchases, or one that is there already, goes member by member, in the order that lets a run stop anywhere and a
 /// re-run complete it: the profile (as <c>PUT /api/members/{id}</c> creates it), the historical purchases
-/// (<see cref="RecordPurchase"/>, each idempotent by its id), then the account (<see cref="ImportAccount"/>), whose
-/// operation row marks the member complete. A member that is there already is looked at once more: complete with the
-/// same content (nothing to do), complete with other content, enrolled by someone else, or part-way imported by a run
-/// that stopped (finished now). Imported purchases never start a win-back dormancy (see <see cref="ForgetDormancyAsync"/>).</summary>
+/// (<see cref="RecordPurchase"/>, each idempotent by its id), then the account, whose operation row marks the member
+/// complete. A member that is there already is looked at once more: complete with the same content (nothing to do),
+/// complete with other content, enrolled by someone else, or part-way imported by a run that stopped (finished now).
+/// Imported purchases never start a win-back dormancy (see <see cref="ForgetDormancyAsync"/>).</summary>
 internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims claims)
 {
-    public async Task<MemberResult> ImportAsync(MemberImport member, CancellationToken ct)
+    /// <summary>Members enrolled together: their hints are written in one batch per partition.</summary>
+    public const int Chunk = 100;
+
+    /// <summary>Imports <paramref name="members"/> (at most <paramref name="parallel"/> writes at once, one writer per
+    /// member), telling <paramref name="done"/> of each member's result as it is known.</summary>
+    public async Task ImportAsync(IReadOnlyList<MemberImport> members, int parallel, Action<MemberResult> done, CancellationToken ct)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct };
+        var simple = members.Where(m => m.Purchases.Count == 0).ToList();
+        var enrolled = await store.EnrolAllAsync([.. simple.Select(m => new Enrolment<ImportResult>(m.Profile, Consent(), Account(m, [])))], parallel, ct);
+        var rest = new List<MemberImport>(members.Where(m => m.Purchases.Count > 0));
+        for (var i = 0; i < simple.Count; i++)
+        {
+            if (enrolled[i] is { } result)
+            {
+                done(Settled(simple[i], result, incomplete: false));
+            }
+            else
+            {
+                rest.Add(simple[i]);
+            }
+        }
+
+        await Parallel.ForEachAsync(rest, options, async (member, token) => done(await DoneBeforeAsync(member, token) ?? await ImportAsync(member, token)));
+    }
+
+    /// <summary>A member without purchases who is there already (a re-run): done when their account operation is there (one
+    /// read), else null for the member-by-member way.</summary>
+    private async Task<MemberResult?> DoneBeforeAsync(MemberImport member, CancellationToken ct)
+    {
+        if (member.Purchases.Count > 0)
+        {
+            return null;
+        }
+
+        var account = Account(member, []);
+        return await store.GetOperationAsync(member.Id, account.Key, ct) is { } done
+            ? done.RequestHash == account.Fingerprint ? MemberResult.AlreadyThere : MemberResult.Rejected(ImportedBefore(member))
+            : null;
+    }
+
+    private async Task<MemberResult> ImportAsync(MemberImport member, CancellationToken ct)
     {
         var id = member.Id;
         var purchases = member.Purchases.OrderBy(p => p.Purchase.OccurredAt).ThenBy(p => p.Line).ToList();
-        var account = new ImportAccount(id, member.Lots, member.Undated, member.Tier, member.EnrolledAt, purchases.Count, Source(member, purchases));
+        var account = Account(member, purchases);
 
         // A purchase id that another member holds would stop the import after the member's first writes: look first.
         foreach (var p in purchases)
@@ -53,9 +97,7 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
             }
         }
 
-        // Consent given in the system imported from stands as granted (no second opt-in), recorded as coming from the import.
-        var consent = new ConsentSource("import", "import-" + Guid.NewGuid().ToString("N"), "import");
-        var save = await store.SaveProfileAsync(id, current => current is null ? ProfileDecision.Store(member.Profile) : new Enrolled(), consent, ct);
+        var save = await store.SaveProfileAsync(id, current => current is null ? ProfileDecision.Store(member.Profile) : new Enrolled(), Consent(), ct);
         if (!save.Created && await ExistingAsync(member, account, save.Member, purchases, ct) is { } settled)
         {
             return settled;
@@ -77,16 +119,25 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
         }
 
         await ForgetDormancyAsync(id, purchases, ct);
-        var result = await store.RunAsync(account, ct);
-        return result.Status switch
-        {
-            OperationStatus.Created => MemberResult.Imported,
-            OperationStatus.Replayed => MemberResult.AlreadyThere,
-            OperationStatus.Conflict => MemberResult.Rejected(ImportedBefore(member)),
-            _ when result.Refusal is UnknownTier tier => MemberResult.Rejected(new Rejection(member.Line, false, "tier", tier.Detail)),
-            _ => MemberResult.Rejected(new Rejection(member.Line, false, "memberId", result.Refusal?.Detail ?? $"Not imported ({result.Status})."), incomplete: true),
-        };
+        return Settled(member, await store.RunAsync(account, ct), incomplete: true);
     }
+
+    /// <summary>What the account's operation gave; <paramref name="incomplete"/>: the member's profile or purchases are
+    /// written, so a refusal leaves them part-way.</summary>
+    private static MemberResult Settled(MemberImport member, OperationResult<ImportResult> result, bool incomplete) => result.Status switch
+    {
+        OperationStatus.Created => MemberResult.Imported,
+        OperationStatus.Replayed => MemberResult.AlreadyThere,
+        OperationStatus.Conflict => MemberResult.Rejected(ImportedBefore(member)),
+        _ when result.Refusal is UnknownTier tier => MemberResult.Rejected(new Rejection(member.Line, false, "tier", tier.Detail)),
+        _ => MemberResult.Rejected(new Rejection(member.Line, false, "memberId", result.Refusal?.Detail ?? $"Not imported ({result.Status})."), incomplete),
+    };
+
+    private static ImportAccount Account(MemberImport member, List<PurchaseImport> purchases) =>
+        new(member.Id, member.Lots, member.Undated, member.Tier, member.EnrolledAt, purchases.Count, Source(member, purchases));
+
+    // Consent given in the system imported from stands as granted (no second opt-in), recorded as coming from the import.
+    private static ConsentSource Consent() => new("import", "import-" + Guid.NewGuid().ToString("N"), "import");
 
     // The same profile but for the consent's date, which is the first import's.
     private static bool SameProfile(MemberProfile stored, MemberProfile imported) =>

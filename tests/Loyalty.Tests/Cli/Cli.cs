@@ -36,6 +36,7 @@ public static class Cli
         var context = new CliContext(configuration, options.Time ?? TimeProvider.System, TextWriter.Synchronized(output), TextWriter.Synchronized(error))
         {
             ServiceBus = () => serviceBus ?? throw new InvalidOperationException("Service Bus is not configured in this test."),
+            TablePolicy = options.Requests,
         };
         var exit = await LoyaltyCli.RunAsync(args, context, options.Cancel);
         return new CliRun(exit, output.ToString(), error.ToString());
@@ -44,8 +45,13 @@ public static class Cli
 }
 
 /// <param name="ProgramFile">A program under Fixtures/.</param>
+/// <param name="Requests">Counts the storage requests of the import.</param>
 public sealed record CliOptions(
-    string ProgramFile = "program.plain.json", TimeProvider? Time = null, CancellationToken Cancel = default, IReadOnlyDictionary<string, string?>? Settings = null);
+    string ProgramFile = "program.plain.json",
+    TimeProvider? Time = null,
+    CancellationToken Cancel = default,
+    IReadOnlyDictionary<string, string?>? Settings = null,
+    RequestCounter? Requests = null);
 
 public sealed record CliRun(int Exit, string Out, string Error)
 {

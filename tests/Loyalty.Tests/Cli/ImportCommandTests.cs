@@ -18,6 +18,7 @@ namespace Loyalty.Tests.Cli;
 public sealed class ImportCommandTests(Azurite azurite) : IDisposable
 {
     private const string Program = "program.integrity.json";
+    private const string Lots = "2027-01-31=10;2027-02-28=20;2027-03-31=30;2027-04-30=40;2027-05-31=50";
     private const string Header = "memberId,firstName,phone,birthday,locale,timeZone,smsOptIn,openingBalance,lots,tier,enrolledAt";
 
     private readonly string folder = Directory.CreateTempSubdirectory("import-").FullName;
@@ -137,6 +138,60 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Import_AMemberWithoutHistory_IsOneTransaction_TheHintsMembersShareAreWrittenTogether_AndARerunWritesNoMember()
+    {
+        var prefix = A.Id("count");
+        var members = Write("members.csv", [Header, .. Enumerable.Range(0, 100).Select(i => $"{prefix}-{i:D3},Member {i},,,,,,,{Lots},,")]);
+        await CreateTablesAsync();
+        var requests = new RequestCounter();
+
+        var run = await Import(new CliOptions(Program, clock, Requests: requests), "--members", members);
+        var imported = requests.Count - Tables.All.Count; // the import first makes sure every table exists
+
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.Contains("Imported 100 members; 0 already there", run.Out, StringComparison.Ordinal);
+
+        // 100 member transactions, one batch per lot-expiry day shared by all of them, one batch of pending-events hints.
+        Assert.Equal(100 + 5 + 1, imported);
+        for (var i = 0; i < 100; i += 9)
+        {
+            var member = $"{prefix}-{i:D3}";
+            Assert.Equal(150, (await Store.GetAsync(MemberId.Parse(member), default))!.Account.Balance.Value);
+            Assert.True(await RowExists(Tables.LotExpiry, "20270430", member), "every lot's day has its expiry hint");
+            Assert.True(await RowExists(Tables.EventsPending, "pending", member), "the member's events are found by the sweep");
+        }
+
+        await AssertInvariants([.. Enumerable.Range(0, 100).Select(i => $"{prefix}-{i:D3}")]);
+
+        requests.Reset();
+        var rerun = await Import(new CliOptions(Program, clock, Requests: requests), "--members", members);
+
+        Assert.True(rerun.Exit == 0, rerun.ToString());
+        Assert.Contains("Imported 0 members; 100 already there", rerun.Out, StringComparison.Ordinal);
+
+        // Each member's transaction finds the member row; then the member's import operation is read.
+        Assert.Equal(100 * 2 + 5 + 1, requests.Count - Tables.All.Count);
+    }
+
+    [Fact]
+    public async Task Import_AMemberEnrolledMeanwhileWithAnotherPhone_IsReported_AndThePhoneHintTheImportWroteIsDeletedAgain()
+    {
+        var fay = A.Id("fay");
+        var id = MemberId.Parse(fay);
+        await CreateTablesAsync();
+        await Store.SaveProfileAsync(id, new MemberProfile { FirstName = "Fay", Phone = "+14255550177" }, default);
+        var members = Write("members.csv", Header, $"{fay},Fay,+14255550188,,,,,40,,,");
+
+        var run = await Import("--members", members);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains("2 memberId: Is enrolled already, with another profile", run.Error, StringComparison.Ordinal);
+        Assert.False(await RowExists(Tables.Phones, TestKeys.Phone.Current("+14255550188"), fay), "no hint leads from the file's phone to a member who does not have it");
+        Assert.True(await RowExists(Tables.Phones, TestKeys.Phone.Current("+14255550177"), fay), "the member's own phone hint stays");
+        Assert.Equal(("+14255550177", 0L), ((await Store.GetAsync(id, default))!.Profile.Phone, (await Store.GetAsync(id, default))!.Account.Balance.Value));
+    }
+
+    [Fact]
     public async Task Import_StoppedAfterTheHistoryBeforeTheAccount_IsCompleted_AndTheHistorysPointsAreTakenBackOnce()
     {
         var eve = A.Id("eve");
@@ -218,6 +273,7 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
     public async Task Import_MembersEnrolledThroughTheApi_AreReportedAndNeverWrittenOver()
     {
         var (other, same) = (A.Id("other"), A.Id("same"));
+        await CreateTablesAsync();
         foreach (var (id, name) in new[] { (other, "Someone Else"), (same, "Sam") })
         {
             var member = MemberId.Parse(id);
@@ -276,6 +332,8 @@ public sealed class ImportCommandTests(Azurite azurite) : IDisposable
         $$"""{"purchaseId":"{{id}}","memberId":"{{member}}","amount":{{amount}},"currency":"USD","occurredAt":"{{at}}"}""");
 
     private async Task<IReadOnlyList<LedgerEntry>> LedgerAsync(string member) => (await Store.ReadPartitionAsync(MemberId.Parse(member), default))!.Ledger;
+
+    private Task CreateTablesAsync() => Task.WhenAll(Tables.All.Select(t => azurite.Tables.CreateTableIfNotExistsAsync(t)));
 
     private async Task<bool> RowExists(string table, string partition, string row) =>
         (await azurite.Tables.GetTableClient(table).GetEntityIfExistsAsync<TableEntity>(partition, row)).HasValue;

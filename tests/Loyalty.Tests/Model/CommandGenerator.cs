@@ -16,6 +16,7 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
     private readonly List<Request> history = [];
     private readonly Dictionary<char, int> counters = [];
     private bool backfilled;
+    private int imports;
 
     private bool Has(string part) => model.Spec.Has(part);
 
@@ -40,6 +41,7 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
 
         return random.Next(100) switch
         {
+            < 3 when imports < MaxImports => Import(active),
             < 7 => NewMember(),
             < 10 => ProfileUpdate(Pick(active)),
             < 33 => Purchase(SomeMember(active)),
@@ -70,6 +72,68 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         var id = Id('m', 2);
         var referrer = Chance(40) ? model.Members.Where(m => !m.Erased).Select(m => m.Id).FirstOrDefault(_ => Chance(50)) : null;
         return new Enrol(id, "Name" + id, Phone(), Birthday(), Pick(Zones), referrer);
+    }
+
+    /// <summary>Imports in a sequence: each runs the command line once (tables, program, file), so a few are enough.</summary>
+    private const int MaxImports = 3;
+
+    /// <summary>An import of a few rows: new members with dated lots (some whose day has passed), an opening balance, a tier,
+    /// an enrolment day; sometimes a member who is there already (imported before, with the same row or another one; or
+    /// enrolled through the API) or a tier the program does not have. Half of them race an API request for one of their
+    /// new members: the enrolment of the same id, or a purchase.</summary>
+    private Command Import(List<ModelMember> active)
+    {
+        imports++;
+        var rows = new List<ImportRow>();
+        for (var count = random.Next(1, 4); count > 0; count--)
+        {
+            rows.Add(random.Next(10) switch
+            {
+                0 when importedRows.Count > 0 => Pick(importedRows),
+                1 when importedRows.Count > 0 => Pick(importedRows) with { FirstName = "Other" },
+                2 => ImportRow(Pick(active).Id),
+                _ => ImportRow(Id('i', 2)),
+            });
+        }
+
+        rows = [.. rows.DistinctBy(r => r.MemberId)];
+        if (Chance(10))
+        {
+            rows[^1] = rows[^1] with { Tier = "diamond" };
+        }
+
+        importedRows.AddRange(rows.Where(r => r.MemberId.StartsWith('i') && model.Member(r.MemberId) is null));
+        var import = new Import(rows);
+        var fresh = rows.Where(r => model.Member(r.MemberId) is null).ToList();
+        if (fresh.Count == 0 || Chance(50))
+        {
+            return import;
+        }
+
+        var target = Pick(fresh);
+        return new ImportRace(import, Chance(50)
+            ? new Enrol(target.MemberId, "Name" + target.MemberId, Phone(), null, Pick(Zones), null)
+            : Purchase(new ModelMember(target.MemberId, target.TimeZone), model.Now) with { Lines = [] });
+    }
+
+    private readonly List<ImportRow> importedRows = [];
+
+    private ImportRow ImportRow(string id)
+    {
+        var today = model.Today;
+        var lots = Enumerable.Range(0, random.Next(0, 5))
+            .Select(_ => (Day: today.AddDays(random.Next(-40, 500)), Points: (long)random.Next(1, 400)))
+            .DistinctBy(l => l.Day).OrderBy(l => l.Day).ToList();
+        long? opening = lots.Count == 0 || Chance(30) ? random.Next(0, 600) : null;
+        if (lots.Count > 0 && opening is not null)
+        {
+            // An opening balance beside lots must be their sum: the row gives the lots, and the balance as the old system showed it.
+            opening = lots.Sum(l => l.Points);
+        }
+
+        var tier = Chance(40) ? Pick(model.Program.Tiers.Select(t => t.Id).ToList()) : null;
+        DateOnly? enrolled = Chance(50) ? today.AddDays(-random.Next(1, 3000)) : null;
+        return new ImportRow(id, "Imported" + id, Chance(50) ? Phone() : null, Birthday(), Pick(Zones), lots, opening, tier, enrolled);
     }
 
     private Enrol ProfileUpdate(ModelMember m) =>

@@ -248,3 +248,27 @@ public sealed record Step(int Number, Command Command, int Instance, DateTimeOff
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Number,3} @{At:yyyy-MM-dd'T'HH:mm:ss'Z'} [{Instance}] {Command.Describe()}");
 }
+
+/// <summary>A member row of an import file (<c>loyalty import --members</c>): the profile, dated lots and/or an opening
+/// balance (whose points expire like points earned on the import day), a tier and an enrolment day.</summary>
+public sealed record ImportRow(
+    string MemberId, string FirstName, string? Phone, string? Birthday, string TimeZone, IReadOnlyList<(DateOnly Day, long Points)> Lots, long? Opening, string? Tier, DateOnly? EnrolledOn)
+{
+    public const string Header = "memberId,firstName,phone,birthday,locale,timeZone,smsOptIn,openingBalance,lots,tier,enrolledAt";
+
+    /// <summary>The CSV line; also the row's content (the same line again is the same import).</summary>
+    public string Line => string.Create(CultureInfo.InvariantCulture,
+        $"{MemberId},{FirstName},{Phone},{Birthday},,{TimeZone},,{Opening},{string.Join(';', Lots.Select(l => $"{ReferenceModel.Day(l.Day)}={l.Points}"))},{Tier},{(EnrolledOn is { } on ? ReferenceModel.Day(on) : "")}");
+}
+
+/// <summary><c>loyalty import</c> of a members file, run in-process against the same storage on the same clock.</summary>
+public sealed record Import(IReadOnlyList<ImportRow> Rows) : Command
+{
+    public override string Describe() => "IMPORT " + string.Join(" / ", Rows.Select(r => r.Line));
+}
+
+/// <summary>An import and an API request sent at the same time (the request to one of the two app instances).</summary>
+public sealed record ImportRace(Import Import, Request Request) : Command
+{
+    public override string Describe() => "RACE " + Import.Describe() + " | " + Request.Describe();
+}

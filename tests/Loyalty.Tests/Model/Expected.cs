@@ -54,3 +54,16 @@ public static class F
 
     public static Figure New(string path, JsonNode? value) => new(path, value, New: true);
 }
+
+/// <summary>What an import must report, by line of the members file: "" imported, null already there, else the field a
+/// rejection names.</summary>
+public sealed record ImportExpected(IReadOnlyList<(int Line, string? Field)> Rows)
+{
+    public int Imported => Rows.Count(r => r.Field == "");
+
+    public int AlreadyThere => Rows.Count(r => r.Field is null);
+
+    public IEnumerable<(int Line, string Field)> Rejected => Rows.Where(r => r.Field is { Length: > 0 }).Select(r => (r.Line, r.Field!));
+
+    public int Exit => Rejected.Any() ? 2 : 0;
+}

@@ -19,9 +19,10 @@ public sealed class ModelPosting(ModelMember member, ModelProgram program, Model
         AddToLot(lot, points - paid);
     }
 
-    /// <summary>A cancelled redemption's points come back into the lots they came from (one <c>reverse</c> entry); like
-    /// any credit they pay debt first, soonest-expiring lot first.</summary>
-    public void Restore(IEnumerable<(DateOnly Day, long Points)> lots, string reference, string note)
+    /// <summary>A cancelled redemption's points come back into the lots they came from (one <c>reverse</c> entry; an
+    /// import's opening lots: one entry of <paramref name="kind"/>); like any credit they pay debt first, soonest-expiring
+    /// lot first.</summary>
+    public void Restore(IEnumerable<(DateOnly Day, long Points)> lots, string reference, string note, string kind = "reverse")
     {
         var total = 0L;
         foreach (var (day, points) in lots)
@@ -32,7 +33,7 @@ public sealed class ModelPosting(ModelMember member, ModelProgram program, Model
             total += points;
         }
 
-        Entries.Add(new ModelEntry("reverse", total, reference, note));
+        Entries.Add(new ModelEntry(kind, total, reference, note));
         credited += total;
     }
 

@@ -159,6 +159,9 @@ public sealed class ModelMember(string id, string timeZone)
 
     public string? ReferredBy { get; set; }
 
+    /// <summary>When the member enrolled: the request's time, or the day an import gave.</summary>
+    public DateTimeOffset EnrolledAt { get; set; }
+
     /// <summary>Every phone number, name and birthday the member ever gave: none may remain anywhere after erasure.</summary>
     public HashSet<string> PersonalData { get; } = new(StringComparer.Ordinal);
 

@@ -59,6 +59,11 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         await VerifyPagesAsync(m, ledger);
         Differences.AddRange(AnswerCheck.Figures(AccountFigures(m), export["account"]).Select(d => $"{m.Id} export account: {d}"));
         VerifyActivity(m, export["account"]!);
+        if (export["account"]!["enrolledAt"]?.GetValue<DateTimeOffset>() is var enrolled && enrolled != m.EnrolledAt)
+        {
+            Fail(m.Id, $"enrolledAt is {enrolled:O}, expected {m.EnrolledAt:O}");
+        }
+
         VerifyOperations(m, ledger, export["operations"]!.AsArray().Select(o => o!).ToList());
         VerifyRedemptions(m, export["redemptions"]!.AsArray());
 

@@ -12,15 +12,22 @@ public sealed class ModelWorld : IAsyncDisposable
 {
     private readonly LoyaltyApp[] apps;
 
-    private ModelWorld(TableServiceClient tables, FakeTimeProvider clock, LoyaltyApp[] apps, HttpClient[] clients)
+    private ModelWorld(Azurite azurite, string programFile, FakeTimeProvider clock, LoyaltyApp[] apps, HttpClient[] clients)
     {
-        Tables = tables;
+        Tables = azurite.Tables;
+        Storage = azurite.ConnectionString;
+        ProgramFile = programFile;
         Clock = clock;
         this.apps = apps;
         Clients = clients;
     }
 
     public TableServiceClient Tables { get; }
+
+    /// <summary>The connection string of the storage, for the command line (<c>loyalty import</c>).</summary>
+    public string Storage { get; }
+
+    public string ProgramFile { get; }
 
     public FakeTimeProvider Clock { get; }
 
@@ -38,7 +45,7 @@ public sealed class ModelWorld : IAsyncDisposable
         var settings = new Dictionary<string, string?> { ["LOYALTY_PROGRAM_FILE"] = programFile };
         LoyaltyApp[] apps = [new(azurite, clock, settings), new(azurite, clock, settings)];
         var clients = await Task.WhenAll(apps.Select(a => a.StartAsync()));
-        return new ModelWorld(tables, clock, apps, clients);
+        return new ModelWorld(azurite, programFile, clock, apps, clients);
     }
 
     public async Task<(int Status, string Body)> SendAsync(Request request, int instance)
@@ -57,6 +64,24 @@ public sealed class ModelWorld : IAsyncDisposable
     {
         using var response = await Clients[instance].GetAsync(path);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Runs <c>loyalty import</c> in-process on this storage, program and clock: the exit code, the output and
+    /// the report's lines.</summary>
+    public async Task<(Cli.CliRun Run, string[] Report)> ImportAsync(Import import)
+    {
+        var folder = Directory.CreateTempSubdirectory("model-import-").FullName;
+        try
+        {
+            var (members, report) = (Path.Combine(folder, "members.csv"), Path.Combine(folder, "report.txt"));
+            await File.WriteAllLinesAsync(members, [ImportRow.Header, .. import.Rows.Select(r => r.Line)]);
+            var run = await Cli.Cli.RunAsync(Storage, null, new Cli.CliOptions(ProgramFile, Clock), "import", "--members", members, "--report", report);
+            return (run, File.Exists(report) ? await File.ReadAllLinesAsync(report) : []);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     public async ValueTask DisposeAsync()

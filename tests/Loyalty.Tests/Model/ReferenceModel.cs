@@ -27,6 +27,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private readonly Dictionary<string, RedemptionRecord> redemptions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> taken = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Kind, string Id), string> claims = [];
+    private readonly Dictionary<string, string> imported = new(StringComparer.Ordinal);
 
     public ModelProgram Program { get; } = program;
 
@@ -125,10 +126,82 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             return Expected.Problem(400, Validation);
         }
 
-        m = new ModelMember(e.MemberId, e.TimeZone) { ReferredBy = e.ReferredBy, ReferrerEver = e.ReferredBy };
+        m = new ModelMember(e.MemberId, e.TimeZone) { ReferredBy = e.ReferredBy, ReferrerEver = e.ReferredBy, EnrolledAt = Now };
         SetProfile(m, e);
         members[m.Id] = m;
         return MemberAnswer(201, m);
+    }
+
+    /// <summary>(README, Operations) An import: a member the program does not have is enrolled with the old system's
+    /// account: the opening lots (and an opening balance, expiring like points earned today) in one <c>adjust</c> entry,
+    /// counted in lifetime points but in no month; a tier above the base kept as if reached today; lots whose day has
+    /// passed expired at once. The same row again is already there; another row for a member imported before, or any row
+    /// for a member enrolled otherwise (or erased), is rejected naming memberId, an unknown tier naming tier.</summary>
+    public ImportExpected Import(Import import)
+    {
+        var outcomes = new List<(int Line, string? Field)>();
+        foreach (var (row, line) in import.Rows.Select((r, i) => (r, i + 2)))
+        {
+            if (row.Tier is { } tier && !Program.Tiers.Any(t => t.Id == tier))
+            {
+                outcomes.Add((line, "tier"));
+            }
+            else if (imported.TryGetValue(row.MemberId, out var content))
+            {
+                outcomes.Add((line, content == row.Line ? null : "memberId"));
+            }
+            else if (members.ContainsKey(row.MemberId))
+            {
+                outcomes.Add((line, "memberId"));
+            }
+            else
+            {
+                Enrol(row);
+                outcomes.Add((line, ""));
+            }
+        }
+
+        return new ImportExpected(outcomes);
+    }
+
+    private void Enrol(ImportRow row)
+    {
+        var m = new ModelMember(row.MemberId, row.TimeZone)
+        {
+            FirstName = row.FirstName,
+            Phone = row.Phone,
+            Birthday = row.Birthday,
+            EnrolledAt = row.EnrolledOn is { } on ? new DateTimeOffset(on.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : Now,
+        };
+        foreach (var personal in new[] { row.FirstName, row.Phone, row.Birthday }.OfType<string>())
+        {
+            m.PersonalData.Add(personal);
+        }
+
+        members[m.Id] = m;
+        imported[m.Id] = row.Line;
+        var posting = new ModelPosting(m, Program, Spec, Kinds.Import, m.Id);
+        // An opening balance beside lots is their sum; alone, its points expire like points earned today.
+        List<(DateOnly Day, long Points)> lots = row.Lots.Count > 0 ? [.. row.Lots] : row.Opening is > 0 and var opening ? [(Program.LotDay(Now), opening)] : [];
+        if (lots.Count > 0)
+        {
+            posting.Restore(lots, Kinds.Import, "opening balance", Kinds.Adjust);
+            m.Lifetime += lots.Sum(l => l.Points);
+        }
+
+        if (row.Tier is { } tier && Program.TierIndex(tier) is var index and > 0)
+        {
+            m.Tier = index;
+            m.TierReviewOn = Today.AddMonths(Program.TierWindowMonths + Program.TierGraceMonths);
+            posting.Event(Kinds.Tier, Kinds.Import, tier);
+        }
+
+        foreach (var (day, points) in m.Lots.Where(l => l.Key < Today).ToList())
+        {
+            posting.Expire(day, points);
+        }
+
+        posting.Commit();
     }
 
     private static void SetProfile(ModelMember m, Enrol e)
@@ -850,5 +923,6 @@ public static class Kinds
     public const string Capture = "capture";
     public const string Release = "release";
     public const string VoucherUse = "voucher-use";
+    public const string Import = "import";
     public const string Burn = "burn";
 }

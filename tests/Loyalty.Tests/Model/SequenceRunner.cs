@@ -83,6 +83,10 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
                 return await BothAsync(twice.Request);
             case EraseDuringUpdate race:
                 return await RaceAsync(race);
+            case Import import:
+                return CheckImport(import, model.Import(import), await world.ImportAsync(import));
+            case ImportRace race:
+                return await RaceAsync(race, step.Instance);
             case Request request:
                 var expected = model.Apply(Remember(request));
                 var (status, body) = await world.SendAsync(request, step.Instance);
@@ -134,6 +138,66 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
         if (answers[0].Status != 409)
         {
             differences.AddRange(AnswerCheck.Compare(update, answers[0].Status, answers[0].Body));
+        }
+
+        return differences;
+    }
+
+    /// <summary>An import and an API request for one of its members at the same time: whichever the service did first
+    /// (a purchase answered 404, an enrolment answered 201: the request) the model does first, and then both answers
+    /// must be what the model says. The import's member is never there in part: a purchase finds them whole or not at all.</summary>
+    private async Task<List<string>> RaceAsync(ImportRace race, int instance)
+    {
+        var request = Remember(race.Request);
+        var importing = world.ImportAsync(race.Import);
+
+        // The command line reads its files and makes sure of its tables first: the request comes at some point of that
+        // or of the import's writes, so that either may go first.
+        await Task.Delay(random.Next(0, 200));
+        var (status, body) = await world.SendAsync(request, instance);
+        var ran = await importing;
+        var requestFirst = (request, status) is (Enrol, 201) or (RecordPurchase, 404);
+        Expected answer;
+        ImportExpected imported;
+        if (requestFirst)
+        {
+            answer = model.Apply(request);
+            imported = model.Import(race.Import);
+        }
+        else
+        {
+            imported = model.Import(race.Import);
+            answer = model.Apply(request);
+        }
+
+        trace?.WriteLine($"    the {(requestFirst ? "request" : "import")} went first");
+        return [.. Check(request, answer, status, body), .. CheckImport(race.Import, imported, ran)];
+    }
+
+    /// <summary>The import's exit code, its summary line, and its report: the line and field of each rejected row.</summary>
+    private List<string> CheckImport(Import import, ImportExpected expected, (Cli.CliRun Run, string[] Report) answer)
+    {
+        var (run, report) = answer;
+        trace?.WriteLine($"    expected import {string.Join(", ", expected.Rows.Select(r => $"{r.Line}:{r.Field ?? "there"}"))}\n    answered {run}\n    report {string.Join(" / ", report)}");
+        var differences = new List<string>();
+        if (run.Exit != expected.Exit)
+        {
+            differences.Add($"import exited {run.Exit}, expected {expected.Exit}: {run}");
+        }
+
+        var summary = System.Text.RegularExpressions.Regex.Match(run.Out, @"Imported (\d+) members?; (\d+) already there; (\d+) rows? rejected");
+        var counts = summary.Success ? string.Join('/', summary.Groups.Values.Skip(1).Select(g => g.Value)) : run.Out;
+        var expectedCounts = string.Join('/', expected.Imported, expected.AlreadyThere, expected.Rejected.Count());
+        if (counts != expectedCounts)
+        {
+            differences.Add($"import of {import.Rows.Count} rows: imported/already there/rejected {counts}, expected {expectedCounts}");
+        }
+
+        var rejected = report.Select(l => l.Split(' ', 2)).Where(p => p.Length == 2).Select(p => $"{p[0]} {p[1].Split(':')[0]}").Order(StringComparer.Ordinal);
+        var expectedRejected = expected.Rejected.Select(r => $"{r.Line} {r.Field}").Order(StringComparer.Ordinal);
+        if (!rejected.SequenceEqual(expectedRejected))
+        {
+            differences.Add($"import report [{string.Join(", ", report)}], expected rejections [{string.Join(", ", expectedRejected)}]");
         }
 
         return differences;
