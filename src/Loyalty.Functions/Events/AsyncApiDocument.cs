@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
+using System.Text.Json.Serialization;
 using Loyalty.Adapters.Events;
 using Loyalty.Domain.Events;
 
@@ -13,7 +14,32 @@ public static class AsyncApiDocument
 {
     public const string Route = "/asyncapi.json";
 
-    private static readonly JsonSchemaExporterOptions SchemaOptions = new() { TreatNullObliviousAsNonNullable = true };
+    // As the outbox writes the data (JsonSerializerOptions.Web): numbers as numbers (Web reads them from text too, which
+    // is no part of what is written).
+    private static readonly JsonSerializerOptions Written = new(JsonSerializerOptions.Web) { NumberHandling = JsonNumberHandling.Strict };
+
+    private static readonly JsonSchemaExporterOptions SchemaOptions = new()
+    {
+        TreatNullObliviousAsNonNullable = true,
+        // Formats as in the OpenAPI document, so that a generated client reads money and rates as decimals (exact, not
+        // doubles) and points as 64-bit integers.
+        TransformSchemaNode = (context, node) =>
+        {
+            var format = (Nullable.GetUnderlyingType(context.TypeInfo.Type) ?? context.TypeInfo.Type) switch
+            {
+                var t when t == typeof(decimal) => "decimal",
+                var t when t == typeof(long) => "int64",
+                var t when t == typeof(int) => "int32",
+                _ => null,
+            };
+            if (format is not null && node is JsonObject schema)
+            {
+                schema["format"] = format;
+            }
+
+            return node;
+        },
+    };
 
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder api)
     {
@@ -27,13 +53,17 @@ public static class AsyncApiDocument
     public static string MessageName(string type) =>
         string.Concat(type.Split('.').Skip(1).Select(part => string.Concat(part.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]))));
 
+    /// <summary>The JSON schema of an event's data as the outbox serialises it: the one source of the data's shape for this
+    /// document and for the OpenAPI document's export of a member's events.</summary>
+    public static JsonNode DataSchema(Type data) => Written.GetJsonSchemaAsNode(data, SchemaOptions);
+
     public static JsonObject Build(string source)
     {
         var messages = new JsonObject();
         var schemas = new JsonObject();
         foreach (var kind in EventCatalog.All)
         {
-            schemas[kind.Data.Name] ??= JsonSerializerOptions.Web.GetJsonSchemaAsNode(kind.Data, SchemaOptions);
+            schemas[kind.Data.Name] ??= DataSchema(kind.Data);
             messages[MessageName(kind.Type)] = new JsonObject
             {
                 ["name"] = kind.Type,

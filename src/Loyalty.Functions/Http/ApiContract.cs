@@ -1,11 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loyalty.Domain.Events;
 using Loyalty.Domain.Operations;
 using Loyalty.Domain.Program;
+using Loyalty.Functions.Events;
 using Loyalty.Functions.Members;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Microsoft.OpenApi.Reader;
 
 namespace Loyalty.Functions.Http;
 
@@ -95,14 +98,6 @@ public static class ApiContract
         {
             // A whole number read by WholeNumberConverter: 10, 10.0 and 1e1 are ten, but it is an integer.
             schema.Type = JsonSchemaType.Integer;
-        }
-
-        else if (type == typeof(JsonElement))
-        {
-            // An event's data in the export, as the outbox keeps it: an object, whose shape per event type the AsyncAPI
-            // document of the events (GET /api/asyncapi.json) describes.
-            schema.Type = JsonSchemaType.Object;
-            schema.Description ??= "The event's data as published: its fields per event type are in the AsyncAPI document at /api/asyncapi.json.";
         }
 
         if (Listed(context) is { } listed)
@@ -226,6 +221,8 @@ public static class ApiContract
             }
         }
 
+        EventsByType(document);
+
         foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
         {
             foreach (var (status, response) in operation.Responses ?? new OpenApiResponses())
@@ -254,6 +251,58 @@ public static class ApiContract
 
         document.Paths["/api/health"] = Health(document);
         return Task.CompletedTask;
+    }
+
+    private const string EventExport = "EventExport";
+
+    // The export's events (EventExport) as the variant of their type, whose data is that event's data: the schemas of
+    // the data are the AsyncAPI document's (one generation from the event catalogue), so the two documents cannot drift.
+    private static void EventsByType(OpenApiDocument document)
+    {
+        var schemas = document.Components!.Schemas!;
+        if (!schemas.TryGetValue(EventExport, out var found) || found is not OpenApiSchema events || events.Properties is not { } fields)
+        {
+            return;
+        }
+
+        const string Discriminator = "type";
+        var mapping = new Dictionary<string, OpenApiSchemaReference>(StringComparer.Ordinal);
+        foreach (var kind in EventCatalog.All)
+        {
+            var data = kind.Data.Name;
+            if (!schemas.ContainsKey(data))
+            {
+                var json = AsyncApiDocument.DataSchema(kind.Data).ToJsonString();
+                schemas[data] = OpenApiModelFactory.Parse<OpenApiSchema>(json, OpenApiSpecVersion.OpenApi3_1, document, out var diagnostic, "json")
+                    is { } parsed && diagnostic?.Errors is not { Count: > 0 }
+                    ? parsed
+                    : throw new InvalidOperationException($"The schema of {data} does not read as OpenAPI: {string.Join("; ", diagnostic?.Errors ?? [])}");
+            }
+
+            var variant = $"{EventExport}{AsyncApiDocument.MessageName(kind.Type)}";
+            schemas[variant] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = kind.Summary,
+                Required = new HashSet<string>(fields.Keys),
+                Properties = new Dictionary<string, IOpenApiSchema>(fields)
+                {
+                    [Discriminator] = OneOf(kind.Type),
+                    ["data"] = new OpenApiSchemaReference(data, document),
+                },
+            };
+            mapping[kind.Type] = new OpenApiSchemaReference(variant, document);
+        }
+
+        // The data was a JsonElement: no other schema refers to it.
+        schemas.Remove(nameof(JsonElement));
+        events.Type = null;
+        events.Properties = null;
+        events.Required = null;
+        events.OneOf = [.. mapping.Values];
+        events.Discriminator = new OpenApiDiscriminator { PropertyName = Discriminator, Mapping = mapping };
+        events.Description = "An event of the member as the outbox keeps it: the variant of its type, whose data is that event's data as published "
+            + "(the same schemas as the AsyncAPI document at /api/asyncapi.json).";
     }
 
     private static OpenApiHeader Header(string description) =>

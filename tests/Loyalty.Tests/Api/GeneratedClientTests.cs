@@ -104,6 +104,13 @@ public sealed class GeneratedClientTests(Azurite azurite)
         Assert.Equal(315, exported.Result!.Balance);
         Assert.Equal(40m, exported.Details!.ReturnedAmount);
         Assert.Equal(100, Assert.Single(export.Operations!, o => o.OperationExportAdjustmentOperation is not null).OperationExportAdjustmentOperation!.Result!.Points);
+        // Each event is the variant of its type, its data that event's data (the schemas of the AsyncAPI document).
+        var earned = Assert.Single(export.Events!, e => e.EventExportPointsEarned?.Data?.PurchaseId == purchase.PurchaseId).EventExportPointsEarned!;
+        Assert.Equal(240, earned.Data!.BasePoints);
+        Assert.Equal(315, earned.Data.Balance);
+        Assert.Equal(240m, earned.Data.Amount);
+        Assert.Equal(40m, Assert.Single(export.Events!, e => e.EventExportPointsReturned is not null).EventExportPointsReturned!.Data!.Amount);
+        Assert.Equal("coffee", Assert.Single(export.Events!, e => e.EventExportRewardRedeemed is not null).EventExportRewardRedeemed!.Data!.RewardId);
 
         // The problems, typed: 400 with every field at fault, 404, and 409 for an id reused with other content.
         var invalid = await Assert.ThrowsAsync<Problem>(() => client.Api.Purchases.PostAsync(new PurchaseRequest
