@@ -14,6 +14,7 @@ public sealed class AcsSmsOptions
     public const string DryRunSetting = "Outreach:DryRun";
     public const string ApiVersionSetting = "Sms:ApiVersion";
     public const string ResilienceSetting = "Sms:Resilience";
+    public const string StrangerRetentionSetting = "Outreach:StrangerRetention";
 
     /// <summary><c>endpoint=https://&lt;resource&gt;.communication.azure.com/;accesskey=&lt;base64&gt;</c>. May stay
     /// empty while nothing is sent (or in a dry run); a send then fails naming this setting.</summary>
@@ -33,6 +34,11 @@ public sealed class AcsSmsOptions
 
     [ConfigurationKeyName(ResilienceSetting)]
     public AcsSmsResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>How long a sent (or otherwise final) reply to a number no member has is kept, for delivery reports and
+    /// support questions, before the nightly cleanup deletes it. Default 7 days.</summary>
+    [ConfigurationKeyName(StrangerRetentionSetting)]
+    public TimeSpan StrangerRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Whether members can reply to the sender: a number can take replies, an alphanumeric sender id cannot
     /// (its messages then carry no "Reply STOP" line, and nothing answers a reply). A dry run without a sender counts
@@ -99,6 +105,8 @@ internal sealed partial class AcsSmsOptionsValidator : IValidateOptions<AcsSmsOp
                 errors.Add($"{AcsSmsOptions.FromSetting}: required when {AcsSmsOptions.ConnectionStringSetting} is set (the sender number in E.164, or an alphanumeric sender id)");
             }
         }
+
+        Range(errors, AcsSmsOptions.StrangerRetentionSetting, options.StrangerRetention, Day, 366 * Day);
 
         if (!string.IsNullOrWhiteSpace(options.From) && !SmsMessage.E164().IsMatch(options.From) && !AlphanumericSender().IsMatch(options.From))
         {

@@ -105,12 +105,21 @@ public sealed record SendState(StoredMember? Member, IReadOnlyList<OutboxRow> Ou
 /// hints written before it was recorded).</summary>
 public sealed record SendingHint(OutboxKey Key, DateTimeOffset? WrittenAt, ETag ETag);
 
+/// <summary>Rows of a number's partition (<see cref="Outbox.NumberPrefix"/>) that the cleanup deletes.</summary>
+public sealed record NumberRows(MemberId Partition, IReadOnlyList<string> RowKeys);
+
 /// <summary>The outreach rows in members' partitions of the members table (so that a member's export and erasure see
 /// them): <c>outbox|{campaign}|{period}</c> per message, <c>sent|{yyyy-MM-dd}</c> per day a message went out.</summary>
 public sealed class Outbox(TableServiceClient service)
 {
     public const string RowPrefix = "outbox|";
     public const string SlotPrefix = "sent|";
+
+    /// <summary>How the partition of the replies to a number no member has begins (then a keyed HMAC of the number).</summary>
+    public const string NumberPrefix = "number-";
+
+    /// <summary>How the row counting the replies to a number no member has on a UTC day begins (then the day).</summary>
+    public const string NumberCounterPrefix = "replies|number|";
 
     private TableClient Table { get; } = service.GetTableClient(Tables.Members);
 
@@ -396,6 +405,64 @@ public sealed class Outbox(TableServiceClient service)
         {
         }
     }
+
+    /// <summary>The rows of the numbers' partitions (<see cref="NumberPrefix"/>) that may go, partition by partition:
+    /// replies with a final status planned before <paramref name="cutoff"/>, and counters of days before
+    /// <paramref name="today"/>. One range query over those partitions only (no member's partition is read); a reply still
+    /// planned or in sending is never returned, whatever its age: the reconciliation needs it.</summary>
+    public async IAsyncEnumerable<NumberRows> NumberRowsDueAsync(
+        DateTimeOffset cutoff, DateOnly today, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {NumberPrefix} and PartitionKey lt {"number."} and ((RowKey ge {RowPrefix} and RowKey lt {"outbox}"} and PlannedAt lt {cutoff}) or (RowKey ge {NumberCounterPrefix} and RowKey lt {NumberCounter(today)}))");
+        string? partition = null;
+        var rows = new List<string>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Status"], cancellationToken: ct))
+        {
+            if (row.RowKey.StartsWith(RowPrefix, StringComparison.Ordinal) && !MessageStatus.IsFinal(row.GetString("Status") ?? MessageStatus.Planned))
+            {
+                continue;
+            }
+
+            if (partition is not null && !string.Equals(partition, row.PartitionKey, StringComparison.Ordinal))
+            {
+                yield return new NumberRows(MemberId.Parse(partition), rows);
+                rows = [];
+            }
+
+            partition = row.PartitionKey;
+            rows.Add(row.RowKey);
+        }
+
+        if (partition is not null)
+        {
+            yield return new NumberRows(MemberId.Parse(partition), rows);
+        }
+    }
+
+    /// <summary>Deletes rows of a number's partition, 100 to a transaction. A final reply never changes back and a past
+    /// day's counter never counts again, so they are deleted whatever was written since; rows already gone (another run)
+    /// are fine.</summary>
+    public async Task DeleteAsync(NumberRows rows, CancellationToken ct)
+    {
+        foreach (var chunk in rows.RowKeys.Chunk(100))
+        {
+            try
+            {
+                await Table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(rows.Partition.Value, k), ETag.All)), ct);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                foreach (var key in chunk)
+                {
+                    await Table.DeleteEntityAsync(rows.Partition.Value, key, ETag.All, ct);
+                }
+            }
+        }
+    }
+
+    /// <summary>The row counting the replies to a number no member has on a UTC day.</summary>
+    public static string NumberCounter(DateOnly day) => NumberCounterPrefix + day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>Records a delivery report on the row; false when there is no such row.</summary>
     public async Task<bool> RecordDeliveryAsync(OutboxKey key, string? status, string? details, DateTimeOffset? at, CancellationToken ct)

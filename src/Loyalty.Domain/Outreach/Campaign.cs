@@ -30,6 +30,10 @@ public enum Campaign
 
     /// <summary>A voucher was issued to the member.</summary>
     VoucherIssued,
+
+    /// <summary>The answer to HELP or INFO from a number no member has: like <see cref="Help"/>, without what only a
+    /// member can do (text BAL for a balance).</summary>
+    StrangerHelp,
 }
 
 /// <summary>What rules a campaign's messages follow.</summary>
@@ -64,6 +68,7 @@ public static class CampaignNames
         Campaign.OptInRequest => "opt-in-request",
         Campaign.ThankYou => "thank-you",
         Campaign.VoucherIssued => "voucher-issued",
+        Campaign.StrangerHelp => "help-stranger",
         _ => throw new ArgumentOutOfRangeException(nameof(campaign), campaign, null),
     };
 
@@ -93,7 +98,7 @@ public static class CampaignNames
     public static IReadOnlySet<string> PlaceholdersOf(this Campaign campaign) => campaign switch
     {
         Campaign.ExpiryWarning => Placeholders.WithExpiry,
-        Campaign.Help => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact, Placeholders.OptOut),
+        Campaign.Help or Campaign.StrangerHelp => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact, Placeholders.OptOut),
         Campaign.Balance => Placeholders.Of(Placeholders.FirstName, Placeholders.ProgramName, Placeholders.Points, Placeholders.Tier, Placeholders.NextExpiry),
         Campaign.StopConfirmation or Campaign.OptInRequest => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact),
         Campaign.StartConfirmation => Placeholders.Of(Placeholders.ProgramName, Placeholders.Contact, Placeholders.OptOut),

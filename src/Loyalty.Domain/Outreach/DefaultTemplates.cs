@@ -38,6 +38,12 @@ public static class DefaultTemplates
                 ["zh-CN"] = "{programName}：短信积分与优惠。发送BAL查询余额。{contact}{optOut}",
                 ["ru"] = "{programName}: баллы и предложения по SMS. Баланс: отправьте BAL. {contact} {optOut}",
             },
+            ["help-stranger"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["en"] = "{programName}: loyalty points and offers by SMS for members. {contact} {optOut}",
+                ["zh-CN"] = "{programName}：会员积分与优惠短信。{contact}{optOut}",
+                ["ru"] = "{programName}: баллы и предложения по SMS для участников программы. {contact} {optOut}",
+            },
             ["balance"] = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
             {
                 ["en"] = "{programName}: your points balance is {points}. {tier} {nextExpiry}",

@@ -157,7 +157,8 @@ public sealed partial class SmsInboundHandler(
         return planned ? $"{campaign.Name()} reply planned" : $"{campaign.Name()} reply not planned (the day's limit is reached)";
     }
 
-    /// <summary>A keyword from a number no member has. HELP (and INFO) is answered, as carriers expect of any number;
+    /// <summary>A keyword from a number no member has. HELP (and INFO) is answered (<c>help-stranger</c>: no balance line,
+    /// since BAL does nothing for such a number), as carriers expect of any number;
     /// STOP is confirmed (where the program confirms), since carriers expect that whether or not the number was
     /// subscribed, and records nothing: there is no consent to change. Anything else gets nothing. The answer is an
     /// outbox row in the number's own partition (<see cref="NumberPartition"/>), holding the number only until it is
@@ -166,7 +167,7 @@ public sealed partial class SmsInboundHandler(
     {
         var campaign = keyword switch
         {
-            SmsKeyword.Help => Campaign.Help,
+            SmsKeyword.Help => Campaign.StrangerHelp,
             SmsKeyword.OptOut when Rules.Confirmations => Campaign.StopConfirmation,
             _ => (Campaign?)null,
         };
@@ -205,10 +206,10 @@ public sealed partial class SmsInboundHandler(
     /// <summary>The partition of the members table that holds the replies to a number no member has: <c>number-</c> and a
     /// keyed HMAC of the number (<see cref="PhoneKeys"/>), so that neither the key nor the table shows the number.
     /// Member ids are chosen by storefronts but cannot be guessed to collide: the HMAC's secret is the program's.</summary>
-    public MemberId NumberPartition(string e164) => MemberId.Parse("number-" + indexes.PhonePartitions(e164).First()[..57]);
+    public MemberId NumberPartition(string e164) => MemberId.Parse(Outbox.NumberPrefix + indexes.PhonePartitions(e164).First()[..57]);
 
     /// <summary>The row counting the replies to a number no member has on a UTC day.</summary>
-    public static string StrangerCounter(DateOnly day) => $"replies|number|{day:yyyy-MM-dd}";
+    public static string StrangerCounter(DateOnly day) => Outbox.NumberCounter(day);
 
     /// <summary>The row counting a member's balance answers on their local day.</summary>
     public static string BalanceCounter(DateOnly day) => $"replies|balance|{day:yyyy-MM-dd}";

@@ -30,29 +30,30 @@ public sealed class SmsStrangerTests(PrivateAzurite azurite) : IClassFixture<Pri
 
     public static TheoryData<string, string> HelpWords() => new()
     {
-        { "HELP", "Text BAL for your balance. Questions: +1 425 555 0100." },
-        { "info", "Text BAL for your balance. Questions: +1 425 555 0100." },
-        { "帮助", "发送BAL查询余额。咨询电话：+1 425 555 0100。" },
-        { "ПОМОЩЬ", "Баланс: отправьте BAL. Вопросы: +1 425 555 0100." },
-        { "Инфо", "Баланс: отправьте BAL. Вопросы: +1 425 555 0100." },
+        { "HELP", "loyalty points and offers by SMS for members. Questions: +1 425 555 0100." },
+        { "info", "loyalty points and offers by SMS for members. Questions: +1 425 555 0100." },
+        { "帮助", "会员积分与优惠短信。咨询电话：+1 425 555 0100。" },
+        { "ПОМОЩЬ", "баллы и предложения по SMS для участников программы. Вопросы: +1 425 555 0100." },
+        { "Инфо", "баллы и предложения по SMS для участников программы. Вопросы: +1 425 555 0100." },
     };
 
     [Theory]
     [MemberData(nameof(HelpWords))]
-    public async Task Help_FromANumberNoMemberHas_IsAnsweredOnce_InTheKeywordsLanguage_AndTheNumberIsKeptOnlyUntilSent(string word, string says)
+    public async Task Help_FromANumberNoMemberHas_IsAnsweredOnce_InTheKeywordsLanguage_WithoutTheBalanceLine_AndTheNumberIsKeptOnlyUntilSent(string word, string says)
     {
         var stranger = OutreachHost.UniquePhone();
         var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
 
         Assert.Equal(HttpStatusCode.OK, await host.TextAsync(stranger, word, messageId));
         Assert.Equal(HttpStatusCode.OK, await host.TextAsync(stranger, word, messageId));
-        var planned = await host.App.Service<Outbox>().GetAsync(new OutboxKey(PartitionOf(stranger), Campaign.Help, messageId), CancellationToken.None);
+        var planned = await host.App.Service<Outbox>().GetAsync(new OutboxKey(PartitionOf(stranger), Campaign.StrangerHelp, messageId), CancellationToken.None);
         await host.DeliverDueAsync();
 
         var reply = Assert.Single(SentTo(stranger));
         Assert.Contains("Corner Cafe", reply.Message, StringComparison.Ordinal);
         Assert.Contains(says, reply.Message, StringComparison.Ordinal);
         Assert.Contains("STOP", reply.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("BAL", reply.Message, StringComparison.Ordinal);
         Assert.Equal(stranger, planned!.To);
         var sent = await host.App.Service<Outbox>().GetAsync(planned.Key, CancellationToken.None);
         Assert.Equal((MessageStatus.Sent, null), (sent!.Status, sent.To));
@@ -108,7 +109,7 @@ public sealed class SmsStrangerTests(PrivateAzurite azurite) : IClassFixture<Pri
     {
         var stranger = OutreachHost.UniquePhone();
         var messageId = "Incoming_" + Guid.NewGuid().ToString("N");
-        var key = new OutboxKey(PartitionOf(stranger), Campaign.Help, messageId);
+        var key = new OutboxKey(PartitionOf(stranger), Campaign.StrangerHelp, messageId);
 
         // ACS fails after it may have taken the message: the send job gives up with the message in sending.
         host.Acs.Reply = sms => sms.Attempt == 1 ? FakeReply.Error(500) : FakeReply.Accept();
@@ -123,6 +124,70 @@ public sealed class SmsStrangerTests(PrivateAzurite azurite) : IClassFixture<Pri
         var sent = Assert.Single(SentTo(stranger));
         Assert.Equal(2, host.Acs.Received.Count(r => r.RequestId == sent.RequestId));
         Assert.Equal((MessageStatus.Sent, (string?)null), await StatusAsync(key));
+    }
+
+    [Fact]
+    public async Task TheNightlyCleanup_DeletesOldFinalRepliesAndPastCounters_OfNumbersOnly_KeepsYoungPlannedAndSending_AndASecondRunDoesNothing()
+    {
+        var outbox = host.App.Service<Outbox>();
+        var member = OutreachHost.Member();
+        var memberId = await host.EnrollAsync(member);
+        await host.TextAsync(member.Phone!, "HELP");
+        await host.TextAsync(member.Phone!, "BAL");
+        var answered = OutreachHost.UniquePhone();
+        await host.TextAsync(answered, "HELP");
+        await host.DeliverDueAsync();
+
+        // A reply ACS may have taken but never confirmed stays in sending; a reply whose send job was lost stays planned.
+        var unsure = OutreachHost.UniquePhone();
+        host.Acs.Reply = _ => FakeReply.Error(500);
+        await host.TextAsync(unsure, "HELP", "Incoming_unsure");
+        await host.DeliverDueAsync();
+        host.Acs.Reply = _ => FakeReply.Accept();
+        var lost = new OutboxKey(PartitionOf(OutreachHost.UniquePhone()), Campaign.StrangerHelp, "Incoming_lost");
+        await outbox.AddAsync(new OutboxRow { Key = lost, Status = MessageStatus.Planned, PlannedAt = Now, PlannedFor = Now, To = "+14255550000" }, CancellationToken.None);
+
+        // Past the retention (7 days by default), a number answered today is still young.
+        host.Clock.Advance(TimeSpan.FromDays(8));
+        var young = OutreachHost.UniquePhone();
+        await host.TextAsync(young, "INFO", "Incoming_young");
+        await host.DeliverDueAsync();
+        var membersRows = await RowsAsync(memberId);
+        Assert.Contains(membersRows, r => r.StartsWith(Outbox.RowPrefix + "help|", StringComparison.Ordinal));
+        Assert.Contains(membersRows, r => r.StartsWith("replies|balance|", StringComparison.Ordinal));
+
+        var first = await CleanAsync();
+
+        Assert.Contains("number-cleanup for 2026-12-02: looked at 2 numbers, changed 2, failed 0.", first, StringComparison.Ordinal);
+        Assert.Empty(await RowsAsync(PartitionOf(answered).Value));
+        var unsureKey = new OutboxKey(PartitionOf(unsure), Campaign.StrangerHelp, "Incoming_unsure");
+        Assert.Equal([Outbox.RowKeyOf(unsureKey)], await RowsAsync(unsureKey.Member.Value));
+        Assert.Equal(MessageStatus.Sending, (await outbox.GetAsync(unsureKey, CancellationToken.None))!.Status);
+        Assert.Equal(MessageStatus.Planned, (await outbox.GetAsync(lost, CancellationToken.None))!.Status);
+        var youngKey = new OutboxKey(PartitionOf(young), Campaign.StrangerHelp, "Incoming_young");
+        Assert.Equal([Outbox.RowKeyOf(youngKey), Outbox.NumberCounter(new DateOnly(2026, 12, 2))], await RowsAsync(youngKey.Member.Value));
+        Assert.Equal(MessageStatus.Sent, (await outbox.GetAsync(youngKey, CancellationToken.None))!.Status);
+        Assert.Equal(membersRows, await RowsAsync(memberId));
+
+        Assert.Contains("number-cleanup for 2026-12-02: looked at 0 numbers, changed 0, failed 0.", await CleanAsync(), StringComparison.Ordinal);
+        Assert.Equal(membersRows, await RowsAsync(memberId));
+    }
+
+    private async Task<string> CleanAsync()
+    {
+        using var response = await host.Client.PostJsonAsync("/CleanEvents", Fixtures.Load("Functions/timer.json").ToJsonString());
+        return (await response.ReadInvocationResultAsync(HttpStatusCode.OK))[0];
+    }
+
+    private async Task<List<string>> RowsAsync(string partition)
+    {
+        var rows = new List<string>();
+        await foreach (var row in host.Azurite.Tables.GetTableClient(Tables.Members).QueryAsync<TableEntity>(r => r.PartitionKey == partition, select: ["RowKey"]))
+        {
+            rows.Add(row.RowKey);
+        }
+
+        return rows;
     }
 
     private async Task<string> ReconcileAsync()
