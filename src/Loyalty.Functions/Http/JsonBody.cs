@@ -60,8 +60,11 @@ public static class JsonBody
             return (null, TooLarge());
         }
 
-        var schema = await request.HttpContext.RequestServices.GetRequiredService<RequestSchemas>().ForAsync<T>();
-        return Parse<T>(body.Value.Span, schema: schema);
+        // The schemas come from the OpenAPI document, built on first use: only a body the serializer rejects needs them.
+        var read = Parse<T>(body.Value.Span);
+        return read.Problem is null || await request.HttpContext.RequestServices.GetRequiredService<RequestSchemas>().ForAsync<T>() is not { } schema
+            ? read
+            : Parse<T>(body.Value.Span, schema: schema);
     }
 
     /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.
