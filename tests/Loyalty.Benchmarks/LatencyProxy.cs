@@ -15,6 +15,7 @@ internal sealed class LatencyProxy : IAsyncDisposable
 {
     private const int ChunkBytes = 16 * 1024;
     private const int ChunksInFlight = 64;
+    private static long requests;
     private readonly long oneWay;
     private readonly CancellationTokenSource stopping = new();
     private readonly List<TcpListener> listeners = [];
@@ -26,6 +27,10 @@ internal sealed class LatencyProxy : IAsyncDisposable
     /// <summary>The connection string whose table and queue endpoints go through this proxy (the blob endpoint, unused by
     /// the app, stays as it was).</summary>
     public string Connection { get; private set; } = "";
+
+    /// <summary>The HTTP requests that went through every proxy so far (chunks towards storage that begin with a request
+    /// line: HTTP/1.1 clients send one request at a time on a connection, and a batch's body begins with its boundary).</summary>
+    public static long Requests => Interlocked.Read(ref requests);
 
     public static LatencyProxy Start(string connection, TimeSpan latency)
     {
@@ -105,12 +110,12 @@ internal sealed class LatencyProxy : IAsyncDisposable
 
             // Either side closing or failing ends the connection: both sockets are closed, which ends the other direction.
             using var closed = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-            await Task.WhenAll(PumpAsync(client, server, closed), PumpAsync(server, client, closed));
+            await Task.WhenAll(PumpAsync(client, server, closed, countRequests: true), PumpAsync(server, client, closed, countRequests: false));
         }
     }
 
     // One direction: a reader stamps each chunk with its delivery time and queues it; a writer sends it at that time.
-    private async Task PumpAsync(Socket from, Socket to, CancellationTokenSource closed)
+    private async Task PumpAsync(Socket from, Socket to, CancellationTokenSource closed, bool countRequests)
     {
         var chunks = Channel.CreateBounded<(long Due, byte[] Buffer, int Count)>(
             new BoundedChannelOptions(ChunksInFlight) { SingleReader = true, SingleWriter = true });
@@ -127,6 +132,11 @@ internal sealed class LatencyProxy : IAsyncDisposable
                     break;
                 }
 
+                if (countRequests && StartsRequest(buffer.AsSpan(0, count)))
+                {
+                    Interlocked.Increment(ref requests);
+                }
+
                 await chunks.Writer.WriteAsync((Stopwatch.GetTimestamp() + oneWay, buffer, count), closed.Token);
             }
 
@@ -140,6 +150,14 @@ internal sealed class LatencyProxy : IAsyncDisposable
             await closed.CancelAsync();
             await writing;
         }
+    }
+
+    // "GET /devstoreaccount1/…", "POST http://…": a method in capitals, a space, then the target.
+    private static bool StartsRequest(ReadOnlySpan<byte> chunk)
+    {
+        var space = chunk[..Math.Min(chunk.Length, 9)].IndexOf((byte)' ');
+        return space > 2 && chunk.Length > space + 1 && chunk[..space].IndexOfAnyExceptInRange((byte)'A', (byte)'Z') < 0
+            && chunk[space + 1] is (byte)'/' or (byte)'h';
     }
 
     private async Task WriteAsync(Socket to, ChannelReader<(long Due, byte[] Buffer, int Count)> chunks, CancellationTokenSource closed)

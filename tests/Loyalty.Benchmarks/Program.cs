@@ -427,7 +427,7 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
     var errors = 0;
     var warmupEnd = Stopwatch.GetTimestamp() + (long)(options.Warmup * Stopwatch.Frequency);
     var end = warmupEnd + (long)(options.Seconds * Stopwatch.Frequency);
-    var cpuAtStart = Task.Delay(TimeSpan.FromSeconds(options.Warmup)).ContinueWith(_ => Cpu.Now(), TaskScheduler.Default);
+    var cpuAtStart = Task.Delay(TimeSpan.FromSeconds(options.Warmup)).ContinueWith(_ => (Cpu: Cpu.Now(), Requests: LatencyProxy.Requests), TaskScheduler.Default);
     await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(async () =>
     {
         latencies[client] = [];
@@ -451,9 +451,15 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
             }
         }
     })));
-    var cpu = Cpu.Now() - await cpuAtStart;
+    var atStart = await cpuAtStart;
+    var cpu = Cpu.Now() - atStart.Cpu;
+    var requests = LatencyProxy.Requests - atStart.Requests;
     var all = latencies.SelectMany(l => l).Order().ToArray();
-    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors) { CpuPerOperation = cpu / all.Length };
+    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors)
+    {
+        CpuPerOperation = cpu / all.Length,
+        StorageRequestsPerOperation = (double)requests / all.Length,
+    };
 }
 
 // The same code path as the handler, with a pipeline policy counting what reaches storage; and what that path allocates
@@ -527,8 +533,12 @@ internal sealed record Result(double Rate, double P50, double P95, double P99, i
     /// <summary>Processor time each process spent per operation of the measured window.</summary>
     public CpuTimes CpuPerOperation { get; init; }
 
+    /// <summary>Storage requests per operation of the measured window, as the latency proxy counted them (0 without it).</summary>
+    public double StorageRequestsPerOperation { get; init; }
+
     public string Format(string what, string unit) => string.Create(CultureInfo.InvariantCulture,
-        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms   CPU per op: {CpuPerOperation}");
+        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms   CPU per op: {CpuPerOperation}")
+        + (StorageRequestsPerOperation > 0 ? string.Create(CultureInfo.InvariantCulture, $"; storage requests per op {StorageRequestsPerOperation:F2}") : "");
 }
 
 /// <summary>Processor time (user + system) used so far by the handler, Azurite and this benchmark (the clients), in ms:
