@@ -185,9 +185,10 @@ internal sealed class LatencyProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Wakes waiters at a <see cref="Stopwatch"/> timestamp, from a thread of its own: <c>Task.Delay</c> came
-    /// 2–3 ms late on the loaded 2-core machine (its timer's callbacks go through the thread pool), which would add half
-    /// as much again to a 5 ms latency.</summary>
+    /// <summary>Wakes waiters at a <see cref="Stopwatch"/> timestamp, on a thread of its own that also runs what waited
+    /// (a send to a loopback socket): <c>Task.Delay(5)</c> took 8 ms at the median on the loaded 2-core machine, as its
+    /// timer's callbacks and their continuations wait for the thread pool, which would add half as much again to a 5 ms
+    /// latency.</summary>
     private sealed class Clock : IDisposable
     {
         private readonly PriorityQueue<TaskCompletionSource, long> waiters = new();
