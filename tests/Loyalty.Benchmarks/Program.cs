@@ -17,8 +17,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 // Purchases end to end over HTTP against the raw rate of Azurite table transactions of the same shape; then the till's
 // phone lookup and hold/capture pair against raw storage doing the same.
-// Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256] [--only cold,pairs,...]
-// (--only runs the named phases: pairs, sequential, till, cold, publication, drain; the raw baselines always run).
+// Usage: Loyalty.Benchmarks <handler.dll> [--clients 16] [--seconds 15] [--members 256] [--only cold,pairs,...] [--storage-latency 10]
+// (--only runs the named phases: pairs, sequential, till, cold, publication, drain; the raw baselines always run;
+// --storage-latency adds that many ms to every round trip to the table and queue endpoints, for the raw phases and the
+// app alike, through a loopback proxy: storage on another machine, as in Azure, rather than Azurite on loopback).
 // Usage: Loyalty.Benchmarks <handler.dll> import [--members 2000] [--parallel 16] for the import's rate.
 var connection = Environment.GetEnvironmentVariable(StorageAccount.SettingName)
     ?? throw new InvalidOperationException("Set AzureWebJobsStorage (eng/bench.sh starts Azurite and does).");
@@ -28,15 +30,25 @@ if (args.Contains("import"))
 }
 
 var options = Options.Parse(args);
-var account = StorageAccount.FromConnectionString(connection);
-var tables = account.CreateTableServiceClient();
 var inv = CultureInfo.InvariantCulture;
 
-Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment.ProcessorCount} cores, {options.Clients} clients, {options.Members} members, {options.Seconds} s per phase after {options.Warmup} s warm-up"));
+// The in-process figures count requests and bytes, which latency does not change: they go to Azurite directly.
+var direct = connection;
+await using var proxy = options.StorageLatency > 0 ? LatencyProxy.Start(connection, TimeSpan.FromMilliseconds(options.StorageLatency)) : null;
+connection = proxy?.Connection ?? connection;
+var account = StorageAccount.FromConnectionString(connection);
+var tables = account.CreateTableServiceClient();
 
-var requests = await StorageRequestsPerPurchase(connection);
+Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment.ProcessorCount} cores, {options.Clients} clients, {options.Members} members, {options.Seconds} s per phase after {options.Warmup} s warm-up, storage latency {options.StorageLatency} ms"));
+if (proxy is not null)
+{
+    var (loopback, delayed) = await RoundTrips(StorageAccount.FromConnectionString(direct).CreateTableServiceClient(), tables);
+    Console.WriteLine(string.Create(inv, $"  (a loopback proxy in front of Azurite's table and queue endpoints, for the raw phases and the app alike; median point read one at a time: {loopback:F1} ms direct, {delayed:F1} ms through the proxy; the proxy's processor time counts as the clients')"));
+}
+
+var requests = await StorageRequestsPerPurchase(direct);
 Console.WriteLine($"storage requests per purchase (measured in process): first of the day {requests.First}, then {requests.Steady}, after a lookup {requests.AfterLookup} (+1 for the lookup's read)");
-var rawAllocated = await RawAllocationPerPurchase(tables);
+var rawAllocated = await RawAllocationPerPurchase(StorageAccount.FromConnectionString(direct).CreateTableServiceClient());
 Console.WriteLine(string.Create(inv, $"allocated per purchase (in process: recorder, domain, Table SDK; not the HTTP pipeline): {requests.AllocatedBytes / 1024.0:F1} KiB; raw SDK read + claim + transaction: {rawAllocated / 1024.0:F1} KiB"));
 if (options.Only is { Count: 1 } only && only.Contains("requests"))
 {
@@ -56,10 +68,10 @@ Console.WriteLine(rawClaim.Format("raw read + claim insert + transaction (SDK)",
 var run = "";
 var tillErrors = 0;
 var peaks = new List<(string Phase, double MiB)>();
+var pairs = Result.None;
 var off = await WithHandler(options.HandlerPath, connection, new Dictionary<string, string>(), async (handler, http) =>
 {
     run = await Enroll(http, options);
-    var pairs = Result.None;
     if (options.Runs("pairs"))
     {
         pairs = await LookupThenPurchase(http, options, run);
@@ -148,6 +160,27 @@ if (options.Runs("drain"))
     Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s recorded ({drain.Errors} left or poisoned; CPU per purchase: {drain.CpuPerOperation}); raw queue drain {rawDrain.Rate:F1}/s = {100 * drain.Rate / rawDrain.Rate:F1} %; HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
 }
 
+// The raw baselines again, on the tables service the app phases have filled: Azurite's cost per request grows with what
+// it holds, which the first raw phases, run on a fresh one, did not pay. The ratios to both say how much of a gap is that.
+if (options.Runs("pairs") || options.Runs("cold"))
+{
+    var rawReadAfter = await RawTransactions(tables, options, RawShape.ReadThenTransaction);
+    Console.WriteLine(rawReadAfter.Format("raw read + transaction (SDK), again after the app phases", "tx/s"));
+    var rawClaimAfter = await RawTransactions(tables, options, RawShape.ReadClaimTransaction);
+    Console.WriteLine(rawClaimAfter.Format("raw read + claim insert + transaction (SDK), again after the app phases", "tx/s"));
+    Console.WriteLine(string.Create(inv, $"  raw after / raw first: read + transaction {100 * rawReadAfter.Rate / rawRead.Rate:F1} %, read + claim + transaction {100 * rawClaimAfter.Rate / rawClaim.Rate:F1} %"));
+    if (options.Runs("pairs"))
+    {
+        Console.WriteLine(string.Create(inv, $"  pairs / raw read + transaction: first {100 * pairs.Rate / rawRead.Rate:F1} %, final {100 * pairs.Rate / rawReadAfter.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: first {100 * pairs.Rate / rawClaim.Rate:F1} %, final {100 * pairs.Rate / rawClaimAfter.Rate:F1} %"));
+    }
+
+    if (options.Runs("cold"))
+    {
+        Console.WriteLine(string.Create(inv, $"  cold / raw read + transaction: first {100 * cold.Rate / rawRead.Rate:F1} %, final {100 * cold.Rate / rawReadAfter.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: first {100 * cold.Rate / rawClaim.Rate:F1} %, final {100 * cold.Rate / rawClaimAfter.Rate:F1} %"));
+        Console.WriteLine(string.Create(inv, $"  cold p95 / raw read + transaction p95: first {cold.P95 / rawRead.P95:F2}, final {cold.P95 / rawReadAfter.P95:F2} (target <= 1.3); / raw read + claim + transaction p95: first {cold.P95 / rawClaim.P95:F2}, final {cold.P95 / rawClaimAfter.P95:F2}"));
+    }
+}
+
 Console.WriteLine("handler peak memory (VmHWM): " + string.Join(", ", peaks.Select(p => string.Create(inv, $"{p.Phase} {p.MiB:F0} MiB"))) + " (target <= 120 MiB)");
 if (off.Errors + on.Errors + cold.Errors + drain.Errors + tillErrors > 0)
 {
@@ -184,10 +217,8 @@ static async Task<Result> RawTransactions(TableServiceClient tables, Options opt
     try
     {
         var etags = new ETag[options.Members];
-        for (var m = 0; m < options.Members; m++)
-        {
-            etags[m] = (await table.AddEntityAsync(RawMemberRow(m, 0))).Headers.ETag!.Value;
-        }
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = options.Clients }, async (m, ct) =>
+            etags[m] = (await table.AddEntityAsync(RawMemberRow(m, 0), ct)).Headers.ETag!.Value);
 
         var seq = new long[options.Members];
         return await Measure(options, async (client, n) =>
@@ -273,14 +304,14 @@ static TableEntity RawMemberRow(int m, long seq) => new($"m{m}", "member")
 static async Task<string> Enroll(HttpClient http, Options options)
 {
     var run = Guid.NewGuid().ToString("N")[..8];
-    for (var m = 0; m < options.Members; m++)
+    await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = options.Clients }, async (m, ct) =>
     {
-        using var put = await http.PutAsync($"/api/members/bench-{run}-{m}", Json($$"""{"firstName":"Bench","phone":"{{BenchPhone(m)}}"}"""));
+        using var put = await http.PutAsync($"/api/members/bench-{run}-{m}", Json($$"""{"firstName":"Bench","phone":"{{BenchPhone(m)}}"}"""), ct);
         put.EnsureSuccessStatusCode();
         using var points = await http.PostAsync(
-            $"/api/members/bench-{run}-{m}/adjustments", Json($$"""{"adjustmentId":"{{run}}-start-{{m}}","points":1000000,"reason":"benchmark"}"""));
+            $"/api/members/bench-{run}-{m}/adjustments", Json($$"""{"adjustmentId":"{{run}}-start-{{m}}","points":1000000,"reason":"benchmark"}"""), ct);
         points.EnsureSuccessStatusCode();
-    }
+    });
 
     return run;
 }
@@ -311,11 +342,11 @@ static async Task<Result> RawLookups(TableServiceClient tables, Options options)
     await Task.WhenAll(index.CreateAsync(), rows.CreateAsync());
     try
     {
-        for (var m = 0; m < options.Members; m++)
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = options.Clients }, async (m, ct) =>
         {
-            await index.AddEntityAsync(new TableEntity($"k{m}", $"m{m}"));
-            await rows.AddEntityAsync(new TableEntity($"m{m}", "member") { ["FirstName"] = "Bench", ["Phone"] = BenchPhone(m), ["Lots"] = "2027-11-24=10" });
-        }
+            await index.AddEntityAsync(new TableEntity($"k{m}", $"m{m}"), ct);
+            await rows.AddEntityAsync(new TableEntity($"m{m}", "member") { ["FirstName"] = "Bench", ["Phone"] = BenchPhone(m), ["Lots"] = "2027-11-24=10" }, ct);
+        });
 
         return await Measure(options, async (client, n) =>
         {
@@ -355,6 +386,38 @@ static async Task<Result> EndToEnd(HttpClient http, Options options, string run,
     });
 }
 
+// The median of point reads one at a time, straight to Azurite and through the latency proxy: the latency the proxy adds.
+static async Task<(double Direct, double Proxied)> RoundTrips(TableServiceClient direct, TableServiceClient proxied)
+{
+    var name = "benchrtt" + Guid.NewGuid().ToString("N")[..8];
+    await direct.CreateTableAsync(name);
+    try
+    {
+        async Task<double> Median(TableServiceClient tables)
+        {
+            var table = tables.GetTableClient(name);
+            var times = new double[21];
+            for (var i = 0; i < times.Length; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await table.GetEntityIfExistsAsync<TableEntity>("none", "none");
+                times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+
+            return times.Order().ElementAt(times.Length / 2);
+        }
+
+        // Connections opened and code jitted before either is timed.
+        await Median(direct);
+        await Median(proxied);
+        return (await Median(direct), await Median(proxied));
+    }
+    finally
+    {
+        await direct.DeleteTableAsync(name);
+    }
+}
+
 static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
 // Runs the operation from every client in a loop: a warm-up, then the measured window.
@@ -364,7 +427,7 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
     var errors = 0;
     var warmupEnd = Stopwatch.GetTimestamp() + (long)(options.Warmup * Stopwatch.Frequency);
     var end = warmupEnd + (long)(options.Seconds * Stopwatch.Frequency);
-    var cpuAtStart = Task.Delay(TimeSpan.FromSeconds(options.Warmup)).ContinueWith(_ => Cpu.Now(), TaskScheduler.Default);
+    var cpuAtStart = Task.Delay(TimeSpan.FromSeconds(options.Warmup)).ContinueWith(_ => (Cpu: Cpu.Now(), Requests: LatencyProxy.Requests), TaskScheduler.Default);
     await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(async () =>
     {
         latencies[client] = [];
@@ -388,9 +451,15 @@ static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> op
             }
         }
     })));
-    var cpu = Cpu.Now() - await cpuAtStart;
+    var atStart = await cpuAtStart;
+    var cpu = Cpu.Now() - atStart.Cpu;
+    var requests = LatencyProxy.Requests - atStart.Requests;
     var all = latencies.SelectMany(l => l).Order().ToArray();
-    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors) { CpuPerOperation = cpu / all.Length };
+    return new Result(all.Length / options.Seconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), errors)
+    {
+        CpuPerOperation = cpu / all.Length,
+        StorageRequestsPerOperation = (double)requests / all.Length,
+    };
 }
 
 // The same code path as the handler, with a pipeline policy counting what reaches storage; and what that path allocates
@@ -464,8 +533,12 @@ internal sealed record Result(double Rate, double P50, double P95, double P99, i
     /// <summary>Processor time each process spent per operation of the measured window.</summary>
     public CpuTimes CpuPerOperation { get; init; }
 
+    /// <summary>Storage requests per operation of the measured window, as the latency proxy counted them (0 without it).</summary>
+    public double StorageRequestsPerOperation { get; init; }
+
     public string Format(string what, string unit) => string.Create(CultureInfo.InvariantCulture,
-        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms   CPU per op: {CpuPerOperation}");
+        $"{what}: {Rate,8:F1} {unit}   p50 {P50:F1} ms   p95 {P95:F1} ms   p99 {P99:F1} ms   CPU per op: {CpuPerOperation}")
+        + (StorageRequestsPerOperation > 0 ? string.Create(CultureInfo.InvariantCulture, $"; storage requests per op {StorageRequestsPerOperation:F2}") : "");
 }
 
 /// <summary>Processor time (user + system) used so far by the handler, Azurite and this benchmark (the clients), in ms:
@@ -512,7 +585,7 @@ internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy
     public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref count);
 }
 
-internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members, IReadOnlySet<string>? Only = null)
+internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members, IReadOnlySet<string>? Only = null, double StorageLatency = 0)
 {
     /// <summary>Whether the phase runs: all of them unless <c>--only</c> names some.</summary>
     public bool Runs(string phase) => Only is null || Only.Contains(phase);
@@ -528,7 +601,8 @@ internal sealed record Options(string HandlerPath, int Clients, double Seconds, 
             double.Parse(Value("--seconds", "15"), CultureInfo.InvariantCulture),
             double.Parse(Value("--warmup", "3"), CultureInfo.InvariantCulture),
             Math.Max(clients, members / clients * clients),
-            Value("--only", "") is { Length: > 0 } only ? only.Split(',').ToHashSet(StringComparer.Ordinal) : null);
+            Value("--only", "") is { Length: > 0 } only ? only.Split(',').ToHashSet(StringComparer.Ordinal) : null,
+            double.Parse(Value("--storage-latency", "0"), CultureInfo.InvariantCulture));
     }
 }
 

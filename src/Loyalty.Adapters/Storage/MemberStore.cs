@@ -148,11 +148,15 @@ public sealed partial class MemberStore(
 
             var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
             var messages = Outbox.Planned(id, operation.MessagesOf(outcome, member, program), posting.RecordedAt);
-            // The index hints and the messages' sending hints first (together: they are independent), as every index here:
-            // a planned message whose send job a crash lost after the commit is found by the reconciliation.
+            // The index hints, the messages' sending hints and the pending-events hint first, together: they are independent,
+            // and a member's first purchase of the day needs both the index hints and (more than a minute after the
+            // member's last change in this instance) the pending-events hint: one round trip, not two. As every index
+            // here: a planned message whose send job a crash lost after the commit is found by the reconciliation. The
+            // commit's own check for the pending-events hint then finds it written.
             var hintsWrite = indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
             var sendingWrite = outreach.PrepareAsync([.. messages.Select(m => m.Key)], posting.RecordedAt, ct);
-            await Task.WhenAll(hintsWrite, sendingWrite);
+            var pendingWrite = events.Count > 0 ? outbox.PrepareAsync(id, ct) : Task.CompletedTask;
+            await Task.WhenAll(hintsWrite, sendingWrite, pendingWrite);
             var hints = await hintsWrite;
             var sendingHints = await sendingWrite;
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
