@@ -13,5 +13,8 @@ ensure_node_modules
 dotnet build tests/Loyalty.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 start_azurite memory "$repo_root/artifacts/bench/azurite.log"
 export BENCH_AZURITE_PID=${children[-1]}
+# In the background and waited for, so the trap stops it too when this script is stopped.
 dotnet tests/Loyalty.Benchmarks/bin/Release/net10.0/Loyalty.Benchmarks.dll \
-  src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll "$@"
+  src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll "$@" &
+children+=($!)
+wait $!

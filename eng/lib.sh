@@ -7,6 +7,8 @@ children=()
 stop_children() {
   local pid
   for pid in "${children[@]}"; do
+    # Its own children first (the benchmark's handlers), then it.
+    pkill -TERM -P "$pid" 2>/dev/null || true
     kill "$pid" 2>/dev/null || true
   done
   for pid in "${children[@]}"; do
