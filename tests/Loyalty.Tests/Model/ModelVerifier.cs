@@ -65,6 +65,8 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         }
 
         VerifyOperations(m, ledger, export["operations"]!.AsArray().Select(o => o!).ToList());
+        Differences.AddRange(ConsentRecordDifferences(m, export["consent"]).Select(d => $"{m.Id}: {d}"));
+        await VerifyRepliesAsync(m);
         VerifyRedemptions(m, export["redemptions"]!.AsArray());
 
         var account = export["account"]!;
@@ -82,6 +84,38 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         if (m.Erased)
         {
             VerifyErased(m, export.ToJsonString());
+        }
+    }
+
+    /// <summary>The consent record in the export has one entry per change (and per STOP, START or YES that applied) the
+    /// model predicted, oldest first: the channel, the consent after it and the keyword.</summary>
+    public static List<string> ConsentRecordDifferences(ModelMember m, JsonNode? record)
+    {
+        var shown = (record as JsonArray ?? []).Select(c => new ModelConsentEntry(
+            default, c!["channel"]!.GetValue<string>(), c["consent"]!.GetValue<string>(), c["keyword"]?.GetValue<string>()).ToString());
+        var expected = m.ConsentRecord.OrderBy(e => e.RequestedAt).Select(e => e.ToString());
+        return shown.SequenceEqual(expected)
+            ? []
+            : [$"consent record [{string.Join(", ", shown)}], expected [{string.Join(", ", expected)}]"];
+    }
+
+    private static readonly HashSet<string> Replies = ["help", "balance", "stop-confirmation", "start-confirmation"];
+
+    /// <summary>Replies to SMS (<c>/messages</c>): each answers a message that was delivered, and no message is answered
+    /// twice, however often its event was delivered.</summary>
+    private async Task VerifyRepliesAsync(ModelMember m)
+    {
+        if (m.Erased || model.Texts.Count == 0)
+        {
+            return;
+        }
+
+        var (status, body) = await world.GetAsync($"/api/members/{m.Id}/messages", random.Next(2));
+        var periods = (AnswerCheck.Parse(body) as JsonArray ?? []).Where(r => Replies.Contains(r!["campaign"]!.GetValue<string>()))
+            .Select(r => r!["period"]!.GetValue<string>()).ToList();
+        if (status != 200 || periods.Distinct().Count() != periods.Count || !periods.All(model.Texts.Contains))
+        {
+            Fail(m.Id, $"replies to SMS: {status}, periods [{string.Join(", ", periods)}]: each must answer one delivered message, once");
         }
     }
 
@@ -121,10 +155,11 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
             F.Is("birthday", m.Birthday),
             F.Is("timeZone", m.TimeZone),
             F.Is("referredBy", m.ReferredBy),
+            .. model.ConsentFigures(m),
         ];
         if (m.Erased)
         {
-            figures.AddRange([F.Is("locale", "en"), F.Is("smsOptIn", JsonValue.Create(false))]);
+            figures.Add(F.Is("locale", "en"));
         }
 
         return figures;
