@@ -254,8 +254,8 @@ public sealed record ModelConsent(string State, DateTimeOffset? Since = null, Da
 }
 
 /// <summary>One entry of a member's consent record: when it was asked, through which channel (api, sms, erasure), the
-/// consent after it and the keyword of an SMS.</summary>
-public sealed record ModelConsentEntry(DateTimeOffset RequestedAt, string Channel, string Consent, string? Keyword)
+/// consent after it, and the keyword and inbound message id of an SMS.</summary>
+public sealed record ModelConsentEntry(DateTimeOffset RequestedAt, string Channel, string Consent, string? Keyword, string? MessageId = null)
 {
     public override string ToString() => $"{Channel} {Consent}{(Keyword is null ? "" : " " + Keyword)}";
 }

@@ -262,32 +262,30 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
     /// <summary>(README, SMS conversations) A keyword texted from a number acts for every member (not erased) with that
     /// number: STOP revokes marketing and transactional consent, START grants both, YES confirms a request still pending
-    /// (and does nothing otherwise); each that applies is an entry of the record (channel sms, at the message's received
-    /// time), even when it changes nothing. HELP and balance change no consent; a number no member has changes nothing. A
-    /// redelivered event (same message id) changes nothing. The invocation answers 200.</summary>
+    /// that was made before the YES was received (and does nothing otherwise); each that applies is an entry of the
+    /// record (channel sms, at the message's received time), even when it changes nothing. HELP and balance change no
+    /// consent; a number no member has changes nothing. A redelivered event (same message id) changes nothing for a member
+    /// whose record has it (the record is what remembers it: a member who has the number since is acted for). The
+    /// invocation answers 200.</summary>
     private Expected Text(SmsText t)
     {
-        if (!texts.Add(t.MessageId))
-        {
-            return Expected.Answer(200);
-        }
-
+        texts.Add(t.MessageId);
         var word = t.Message.Trim().Trim('.', '!').ToUpperInvariant();
         var keyword = Keywords.GetValueOrDefault(word);
-        foreach (var m in members.Values.Where(m => !m.Erased && m.Phone == t.From))
+        foreach (var m in members.Values.Where(m => !m.Erased && m.Phone == t.From && !m.ConsentRecord.Any(e => e.MessageId == t.MessageId)))
         {
             var before = m.Sms;
             var after = keyword switch
             {
                 "stop" => before is { State: "revoked", Transactional: false } ? before : new ModelConsent("revoked", t.ReceivedAt),
                 "start" => before is { State: "granted", Transactional: true } ? before : new ModelConsent("granted", t.ReceivedAt, null, true),
-                "yes" when before.At(Now) == "pending" => before with { State = "granted", Since = t.ReceivedAt, PendingUntil = null },
+                "yes" when before.At(Now) == "pending" && t.ReceivedAt >= before.Since => before with { State = "granted", Since = t.ReceivedAt, PendingUntil = null },
                 _ => null,
             };
             if (after is not null)
             {
                 m.Sms = after;
-                m.ConsentRecord.Add(new ModelConsentEntry(t.ReceivedAt, "sms", after.State, word));
+                m.ConsentRecord.Add(new ModelConsentEntry(t.ReceivedAt, "sms", after.State, word, t.MessageId));
             }
         }
 
