@@ -30,6 +30,25 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
 
         await VerifyStockAsync();
         await VerifyHintsAsync();
+        await VerifyStrangersAsync();
+    }
+
+    /// <summary>(README, A number no member has) What a stranger's number keeps: one reply per HELP or STOP it texted
+    /// (never for anything else, never twice for a message delivered again), at most 3 a UTC day.</summary>
+    private async Task VerifyStrangersAsync()
+    {
+        foreach (var (number, answered) in model.Strangers)
+        {
+            var partition = world.Service<Loyalty.Functions.Outreach.SmsInboundHandler>().NumberPartition(number);
+            var replies = await world.Service<Loyalty.Adapters.Storage.Outbox>().ListAsync(partition, CancellationToken.None);
+            var periods = replies.Select(r => r.Key.Period).ToList();
+            var days = replies.GroupBy(r => DateOnly.FromDateTime(r.PlannedAt.UtcDateTime)).Select(g => g.Count()).DefaultIfEmpty(0).Max();
+            if (!periods.All(answered.Contains) || periods.Distinct().Count() != periods.Count || days > 3 || (answered.Count > 0) != (periods.Count > 0))
+            {
+                Fail(number[..6] + "…", $"a stranger's replies [{string.Join(", ", replies.Select(r => $"{r.Key.Campaign} {r.Key.Period}"))}], " +
+                    $"expected one for each of [{string.Join(", ", answered)}], at most 3 a day");
+            }
+        }
     }
 
     private void Fail(string member, string what) => Differences.Add($"{member}: {what}");

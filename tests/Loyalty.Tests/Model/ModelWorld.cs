@@ -49,6 +49,10 @@ public sealed class ModelWorld : IAsyncDisposable
         return new ModelWorld(azurite, programFile, clock, apps, clients);
     }
 
+    /// <summary>A service of the first instance (both share the storage).</summary>
+    public T Service<T>()
+        where T : notnull => apps[0].Service<T>();
+
     public async Task<(int Status, string Body)> SendAsync(Request request, int instance)
     {
         using var message = new HttpRequestMessage(request.Method, request.Path);

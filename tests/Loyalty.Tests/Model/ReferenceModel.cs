@@ -257,6 +257,9 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         ("balance", "BAL POINTS 余额 БАЛАНС"),
     }.SelectMany(k => k.Item2.Split(' ').Select(word => (word, k.Item1))).ToDictionary(p => p.word, p => p.Item2, StringComparer.Ordinal);
 
+    /// <summary>Numbers no member had when they first texted, with the messages the product answers (HELP and STOP).</summary>
+    public Dictionary<string, List<string>> Strangers { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every inbound message id delivered so far.</summary>
     public IReadOnlySet<string> Texts => texts;
 
@@ -269,9 +272,17 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     /// invocation answers 200.</summary>
     private Expected Text(SmsText t)
     {
-        texts.Add(t.MessageId);
         var word = t.Message.Trim().Trim('.', '!').ToUpperInvariant();
         var keyword = Keywords.GetValueOrDefault(word);
+        if (texts.Add(t.MessageId) && !members.Values.Any(m => !m.Erased && m.Phone == t.From))
+        {
+            Strangers.TryAdd(t.From, []);
+            if (keyword is "help" or "stop")
+            {
+                Strangers[t.From].Add(t.MessageId);
+            }
+        }
+
         foreach (var m in members.Values.Where(m => !m.Erased && m.Phone == t.From && !m.ConsentRecord.Any(e => e.MessageId == t.MessageId)))
         {
             var before = m.Sms;
