@@ -93,6 +93,9 @@ param reconcileOutreachSchedule string = '0 50 * * * *'
 @description('Render and record outreach messages without sending them through ACS (e.g. before the sender number is bought).')
 param outreachDryRun bool = false
 
+@description('How long a sent (or otherwise final) reply to a number no member has is kept before CleanEvents deletes it (a TimeSpan, d.hh:mm:ss, 1 to 366 days).')
+param outreachStrangerRetention string = '7.00:00:00'
+
 @secure()
 @minLength(16)
 @description('The secret that keys the phone index (an HMAC of each number), kept in Key Vault. Generate it once (openssl rand -base64 32) and keep it: replacing it is a rotation (README, "Phone index key").')
@@ -395,6 +398,10 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'Outreach__DryRun'
           value: outreachDryRun ? 'true' : 'false'
+        }
+        {
+          name: 'Outreach__StrangerRetention'
+          value: outreachStrangerRetention
         }
         // Events go to the topic with the app's identity (no Events__TopicKey in Azure).
         {

@@ -72,7 +72,10 @@ public sealed class MemberIndexes(TableServiceClient service, PhoneKeys phoneKey
     /// ones among them, without writing anything: for a caller that writes many members' hints at once (<see cref="AddAllAsync"/>).</summary>
     public (IReadOnlySet<string> Personal, IReadOnlyList<string> Writes) HintsOf(StoredMember? old, MemberProfile newProfile, Account newAccount)
     {
-        var personal = PersonalHintsOf(newProfile).Where(h => old?.PersonalHints.Contains(h) != true).ToHashSet(StringComparer.Ordinal);
+        // Compared with the hints of the old profile, not with the row's list of hints (which keeps every hint the member
+        // ever had until erasure): a phone given again after another one had its hint deleted, and must have it back.
+        var had = old is null ? new HashSet<string>() : PersonalHintsOf(old.Profile);
+        var personal = PersonalHintsOf(newProfile).Where(h => !had.Contains(h)).ToHashSet(StringComparer.Ordinal);
 
         // Card claims are written (and refused) by the profile save itself, before this.
         var writes = personal.Where(h => !IsClaim(h)).ToList();

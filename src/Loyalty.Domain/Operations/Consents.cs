@@ -53,12 +53,13 @@ public static class Consents
 
     /// <summary>The consent after a keyword reply received at <paramref name="at"/>: STOP revokes marketing and
     /// transactional SMS; START (or UNSTOP) grants both, the number having proved itself by texting; YES confirms a
-    /// pending request. Null when the reply asks for nothing here (YES with nothing pending, or not a consent keyword).</summary>
+    /// pending request it was received after (a YES delivered late or again, received before the request, answers
+    /// nothing). Null when the reply asks for nothing here (YES with nothing pending, or not a consent keyword).</summary>
     public static SmsConsent? OnKeyword(SmsConsent current, SmsKeyword keyword, DateTimeOffset at, DateTimeOffset now) => keyword switch
     {
         SmsKeyword.OptOut => current is { State: ConsentState.Revoked, Transactional: false } ? current : new SmsConsent { State = ConsentState.Revoked, Since = at },
         SmsKeyword.OptIn => current is { State: ConsentState.Granted, Transactional: true } ? current : new SmsConsent { State = ConsentState.Granted, Since = at, Transactional = true },
-        SmsKeyword.Confirm when current.IsPendingAt(now) => current with { State = ConsentState.Granted, Since = at, PendingUntil = null },
+        SmsKeyword.Confirm when current.IsPendingAt(now) && at >= current.Since => current with { State = ConsentState.Granted, Since = at, PendingUntil = null },
         _ => null,
     };
 

@@ -74,6 +74,7 @@ public sealed class TemplateTests
         Assert.Contains(TelemetrySetup.ConnectionStringSetting, settings);
         Assert.Contains("ACS_CONNECTION_STRING", settings);
         Assert.Contains("ACS_SMS_FROM", settings);
+        Assert.Contains("Outreach__StrangerRetention", settings);
         // Flex Consumption takes these from functionAppConfig (or does without them) and lists them as deprecated app settings.
         Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings);
         Assert.DoesNotContain("FUNCTIONS_EXTENSION_VERSION", settings);

@@ -39,6 +39,11 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
             return NewMember();
         }
 
+        if (Chance(4))
+        {
+            return Sms(active);
+        }
+
         return random.Next(100) switch
         {
             < 3 when imports < MaxImports => Import(active),
@@ -71,7 +76,66 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
     {
         var id = Id('m', 2);
         var referrer = Chance(40) ? model.Members.Where(m => !m.Erased).Select(m => m.Id).FirstOrDefault(_ => Chance(50)) : null;
-        return new Enrol(id, "Name" + id, Phone(), Birthday(), Pick(Zones), referrer);
+        var (optIn, transactional) = Consent();
+        return new Enrol(id, "Name" + id, Phone(), Birthday(), Pick(Zones), referrer, optIn, transactional);
+    }
+
+    /// <summary>What a PUT asks of SMS consent: <c>smsOptIn</c> true, false or left out (false), and sometimes
+    /// <c>smsTransactional</c>.</summary>
+    private (bool? OptIn, bool? Transactional) Consent() =>
+        (random.Next(10) switch { < 5 => true, < 7 => false, _ => null }, random.Next(10) switch { < 3 => true, < 5 => false, _ => null });
+
+    /// <summary>The same consent again: a PUT that changes none.</summary>
+    private (bool? OptIn, bool? Transactional) SameConsent(ModelMember m) => (m.Sms.At(model.Now) is "granted" or "pending", m.Sms.Transactional);
+
+    private static readonly (string Keyword, int Weight, string[] Words)[] Keywords =
+    [
+        ("stop", 25, ["STOP", "stop.", "UNSUBSCRIBE", "退订", "СТОП"]),
+        ("start", 20, ["START", "Start!", "开始", "СТАРТ"]),
+        ("yes", 30, ["YES", "yes", "是", "ДА"]),
+        ("help", 10, ["HELP", "INFO", "帮助", "ПОМОЩЬ"]),
+        ("balance", 10, ["BAL", "POINTS", "余额", "БАЛАНС"]),
+        ("none", 5, ["hello"]),
+    ];
+
+    private readonly List<SmsText> texted = [];
+
+    /// <summary>A keyword texted in English, Chinese or Russian: from a member's number (mostly one with a request
+    /// pending, for YES), a number two members share, or a number no member has; sometimes the same event delivered
+    /// again, sometimes racing a PUT of the member on the other instance.</summary>
+    private Command Sms(List<ModelMember> active)
+    {
+        if (texted.Count > 0 && Chance(20))
+        {
+            return Pick(texted);
+        }
+
+        var roll = random.Next(Keywords.Sum(k => k.Weight));
+        var (keyword, _, words) = Keywords.SkipWhile(k => (roll -= k.Weight) >= 0).First();
+        var phones = active.Where(m => m.Phone is not null).ToList();
+        var shared = phones.GroupBy(m => m.Phone!).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var pending = phones.Where(m => m.Sms.At(model.Now) == "pending").ToList();
+        var who = random.Next(100);
+        var from = who switch
+        {
+            _ when phones.Count == 0 || who < 15 => string.Create(CultureInfo.InvariantCulture, $"+1425556{random.Next(10_000):D4}"),
+            < 30 when shared.Count > 0 => Pick(shared),
+            _ when keyword == "yes" && pending.Count > 0 && Chance(70) => Pick(pending).Phone!,
+            _ => Pick(phones).Phone!,
+        };
+        var text = new SmsText(from, Pick(words), "Incoming_" + Id('s', 3), model.Now);
+        var member = phones.FirstOrDefault(m => m.Phone == from);
+        if (member is not null && Chance(20))
+        {
+            // Received half a second ago: its place in the consent record is before the PUT's, whichever the service did first.
+            var (optIn, transactional) = Consent();
+            text = text with { ReceivedAt = model.Now.AddMilliseconds(-500) };
+            texted.Add(text);
+            return new KeywordRace(text, ProfileUpdate(member) with { Phone = member.Phone, SmsOptIn = optIn, SmsTransactional = transactional });
+        }
+
+        texted.Add(text);
+        return text;
     }
 
     /// <summary>Imports in a sequence: each runs the command line once (tables, program, file), so a few are enough.</summary>
@@ -136,8 +200,13 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         return new ImportRow(id, "Imported" + id, Chance(50) ? Phone() : null, Birthday(), Pick(Zones), lots, opening, tier, enrolled);
     }
 
-    private Enrol ProfileUpdate(ModelMember m) =>
-        new(m.Id, "Name" + Id('n', 3), Chance(60) ? Phone() : m.Phone, Chance(50) ? Birthday() : m.Birthday, Chance(30) ? Pick(Zones) : m.TimeZone, Chance(50) ? m.ReferredBy : null);
+    /// <summary>A new profile; sometimes the phone of another member (a number two members share).</summary>
+    private Enrol ProfileUpdate(ModelMember m)
+    {
+        var (optIn, transactional) = Consent();
+        var phone = Chance(10) && model.Members.FirstOrDefault(o => !o.Erased && o.Id != m.Id && o.Phone is not null && Chance(30)) is { } other ? other.Phone : Chance(60) ? Phone() : m.Phone;
+        return new(m.Id, "Name" + Id('n', 3), phone, Chance(50) ? Birthday() : m.Birthday, Chance(30) ? Pick(Zones) : m.TimeZone, Chance(50) ? m.ReferredBy : null, optIn, transactional);
+    }
 
     private string Phone() => string.Create(CultureInfo.InvariantCulture, $"+1425555{random.Next(10_000):D4}");
 
@@ -378,7 +447,7 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         }
 
         var m = Pick(candidates);
-        return Has(ModelSpec.Erasure) && Chance(30) ? new EraseDuringUpdate(ProfileUpdate(m) with { Phone = Phone() }) : new Erase(m.Id);
+        return Has(ModelSpec.Erasure) && Chance(30) ? new EraseDuringUpdate(ProfileUpdate(m) with { Phone = Phone(), SmsOptIn = SameConsent(m).OptIn, SmsTransactional = SameConsent(m).Transactional }) : new Erase(m.Id);
     }
 
     /// <summary>(new) More back-dated purchases, due the same night, than one transaction holds; the night comes.</summary>

@@ -25,21 +25,61 @@ public abstract record Request : Command
     public override string Describe() => Text($"{Method} {Path} {Body}");
 }
 
-/// <summary><c>PUT /api/members/{id}</c>: enrols a member, or replaces their profile.</summary>
-public sealed record Enrol(string MemberId, string FirstName, string? Phone, string? Birthday, string TimeZone, string? ReferredBy) : Request
+/// <summary><c>PUT /api/members/{id}</c>: enrols a member, or replaces their profile; <see cref="SmsOptIn"/> and
+/// <see cref="SmsTransactional"/> are left out of the body when null (PUT replaces: absent is false).</summary>
+public sealed record Enrol(
+    string MemberId, string FirstName, string? Phone, string? Birthday, string TimeZone, string? ReferredBy, bool? SmsOptIn = null, bool? SmsTransactional = null) : Request
 {
     public override HttpMethod Method => HttpMethod.Put;
 
     public override string Path => $"/api/members/{MemberId}";
 
-    public override string? Body => new JsonObject
+    public override string? Body
     {
-        ["firstName"] = FirstName,
-        ["phone"] = Phone,
-        ["birthday"] = Birthday,
-        ["timeZone"] = TimeZone,
-        ["referredBy"] = ReferredBy,
-    }.ToJsonString();
+        get
+        {
+            var body = new JsonObject
+            {
+                ["firstName"] = FirstName,
+                ["phone"] = Phone,
+                ["birthday"] = Birthday,
+                ["timeZone"] = TimeZone,
+                ["referredBy"] = ReferredBy,
+            };
+            if (SmsOptIn is { } optIn)
+            {
+                body["smsOptIn"] = optIn;
+            }
+
+            if (SmsTransactional is { } transactional)
+            {
+                body["smsTransactional"] = transactional;
+            }
+
+            return body.ToJsonString();
+        }
+    }
+}
+
+/// <summary>An SMS from <see cref="From"/> saying <see cref="Message"/>, as Event Grid delivers ACS's SMS-received event to
+/// the <c>SmsInbound</c> invocation; the same command again is a redelivery of the same event (same ids and time).</summary>
+public sealed record SmsText(string From, string Message, string MessageId, DateTimeOffset ReceivedAt) : Request
+{
+    public override HttpMethod Method => HttpMethod.Post;
+
+    public override string Path => "/" + Loyalty.Functions.Outreach.OutreachFunctions.SmsInbound;
+
+    public override string? Body
+    {
+        get
+        {
+            var received = Outreach.SmsEvents.Received(From, Message, MessageId, ReceivedAt);
+            received["id"] = "event-" + MessageId;
+            return Outreach.SmsEvents.Invocation(received).ToJsonString();
+        }
+    }
+
+    public override string Describe() => Text($"SMS {From} {Message} {MessageId} {ReceivedAt:O}");
 }
 
 public sealed record PurchaseLine(string Sku, string Category, decimal Quantity, decimal Amount);
@@ -241,6 +281,13 @@ public sealed record EraseDuringUpdate(Enrol Update) : Command
     public Erase Erase => new(Update.MemberId);
 
     public override string Describe() => "RACE " + Update.Describe() + " | " + Erase.Describe();
+}
+
+/// <summary>A keyword by SMS and a profile update of a member with that number (the phone unchanged) sent at the same
+/// time, to different instances: either may go first.</summary>
+public sealed record KeywordRace(SmsText Sms, Enrol Update) : Command
+{
+    public override string Describe() => "KEYRACE " + Sms.Describe() + " | " + Update.Describe();
 }
 
 /// <summary>A step of a sequence: the command and the app instance (0 or 1) it goes to.</summary>

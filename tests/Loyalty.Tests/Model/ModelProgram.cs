@@ -22,7 +22,9 @@ public sealed record ModelProgram(
     IReadOnlyList<ModelReward> Rewards,
     bool ReverseBonuses,
     int PendingDays,
-    IReadOnlyDictionary<string, decimal> PointsToPay)
+    IReadOnlyDictionary<string, decimal> PointsToPay,
+    bool DoubleOptIn,
+    TimeSpan OptInWaits)
 {
     public static ModelProgram Load(string fileName)
     {
@@ -57,7 +59,10 @@ public sealed record ModelProgram(
                 r["kind"]?.GetValue<string>() == "voucher", r["validDays"]?.GetValue<int>() ?? 90))],
             root["returns"]!["reverseBonuses"]!.GetValue<bool>(),
             root["points"]!["pendingDays"]?.GetValue<int>() ?? 0,
-            root["currencies"]!.AsObject().Where(c => c.Value!["pointsToPay"] is not null).ToDictionary(c => c.Key, c => c.Value!["pointsToPay"]!.GetValue<decimal>()));
+            root["currencies"]!.AsObject().Where(c => c.Value!["pointsToPay"] is not null).ToDictionary(c => c.Key, c => c.Value!["pointsToPay"]!.GetValue<decimal>()),
+            // README, SMS consent: double opt-in is on unless the program turns it off; a request waits 48 hours unless it says.
+            root["outreach"]?["doubleOptIn"]?["enabled"]?.GetValue<bool>() ?? true,
+            TimeSpan.FromHours(root["outreach"]?["doubleOptIn"]?["expiresAfterHours"]?.GetValue<int>() ?? 48));
     }
 
     public ModelReward Reward(string id) => Rewards.Single(r => r.Id == id);

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Loyalty.Tests.Model;
 
 /// <summary>Reads steps written as a failing run prints them (<c>  5 @2027-01-02T13:35:37Z [0] POST /api/purchases {…}</c>,
-/// <c>CLOCK +4.00:00:00</c>, <c>RUN ExpirePoints</c>, <c>BOTH …</c>), so that a printed sequence can be cut down by hand
+/// <c>CLOCK +4.00:00:00</c>, <c>RUN ExpirePoints</c>, <c>BOTH …</c>, <c>SMS …</c>, <c>KEYRACE SMS … | PUT …</c>), so that a printed sequence can be cut down by hand
 /// and replayed with LOYALTY_MODEL_SCRIPT=file. The number, time and instance are optional; a time sets the clock.</summary>
 public static partial class ModelScript
 {
@@ -45,12 +45,30 @@ public static partial class ModelScript
             return new Twice(Request(text[5..]));
         }
 
+        if (text.StartsWith("SMS ", StringComparison.Ordinal))
+        {
+            return Sms(text);
+        }
+
+        if (text.StartsWith("KEYRACE ", StringComparison.Ordinal))
+        {
+            var parts = text[8..].Split(" | ", 2);
+            return new KeywordRace(Sms(parts[0]), (Enrol)Request(parts[1]));
+        }
+
         if (text.StartsWith("RACE ", StringComparison.Ordinal))
         {
             return new EraseDuringUpdate((Enrol)Request(text[5..text.LastIndexOf(" | ", StringComparison.Ordinal)]));
         }
 
         return Request(text);
+    }
+
+    /// <summary><c>SMS +14255550123 STOP Incoming_s001 2027-01-02T09:00:00.0000000+00:00</c>.</summary>
+    private static SmsText Sms(string text)
+    {
+        var parts = text.Split(' ');
+        return new SmsText(parts[1], parts[2], parts[3], DateTimeOffset.Parse(parts[4], CultureInfo.InvariantCulture));
     }
 
     private static Request Request(string text)
@@ -63,7 +81,8 @@ public static partial class ModelScript
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         return (method, segments) switch
         {
-            ("PUT", [_, "members", var id]) => new Enrol(id, S("firstName"), Maybe("phone"), Maybe("birthday"), S("timeZone"), Maybe("referredBy")),
+            ("PUT", [_, "members", var id]) => new Enrol(
+                id, S("firstName"), Maybe("phone"), Maybe("birthday"), S("timeZone"), Maybe("referredBy"), body["smsOptIn"]?.GetValue<bool>(), body["smsTransactional"]?.GetValue<bool>()),
             ("DELETE", [_, "members", var id]) => new Erase(id),
             ("POST", [_, "purchases"]) => Purchase(body),
             ("POST", [_, "returns"]) => new RecordReturn(S("returnId"), S("purchaseId"), S("memberId"), body["amount"]!.GetValue<decimal>(), DateTimeOffset.Parse(S("occurredAt"), CultureInfo.InvariantCulture)),

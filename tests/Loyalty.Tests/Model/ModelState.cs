@@ -170,6 +170,12 @@ public sealed class ModelMember(string id, string timeZone)
 
     public bool Erased { get; set; }
 
+    /// <summary>The SMS consent as stored (a pending request past its time reads as none).</summary>
+    public ModelConsent Sms { get; set; } = ModelConsent.None;
+
+    /// <summary>The consent record: every change, and every STOP, START or YES that applied, in the order of when it was asked.</summary>
+    public List<ModelConsentEntry> ConsentRecord { get; } = [];
+
     public SortedDictionary<DateOnly, long> Lots { get; } = [];
 
     public long Debt { get; set; }
@@ -235,6 +241,23 @@ public sealed class ModelMember(string id, string timeZone)
     }
 
     public static DateOnly MonthKey(DateOnly day) => new(day.Year, day.Month, 1);
+}
+
+/// <summary>(README, SMS conversations) A member's SMS consent as stored: the marketing state (none, pending, granted,
+/// revoked) since when, until when a pending double opt-in request waits for YES, and the transactional consent.</summary>
+public sealed record ModelConsent(string State, DateTimeOffset? Since = null, DateTimeOffset? PendingUntil = null, bool Transactional = false)
+{
+    public static readonly ModelConsent None = new("none");
+
+    /// <summary>The state as it reads at <paramref name="now"/>: an unanswered request past its time reads as none.</summary>
+    public string At(DateTimeOffset now) => State == "pending" && PendingUntil <= now ? "none" : State;
+}
+
+/// <summary>One entry of a member's consent record: when it was asked, through which channel (api, sms, erasure), the
+/// consent after it, and the keyword and inbound message id of an SMS.</summary>
+public sealed record ModelConsentEntry(DateTimeOffset RequestedAt, string Channel, string Consent, string? Keyword, string? MessageId = null)
+{
+    public override string ToString() => $"{Channel} {Consent}{(Keyword is null ? "" : " " + Keyword)}";
 }
 
 /// <summary>A hold at a till: what it reserves until when, and what became of it.</summary>

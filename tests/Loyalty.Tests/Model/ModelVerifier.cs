@@ -30,6 +30,25 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
 
         await VerifyStockAsync();
         await VerifyHintsAsync();
+        await VerifyStrangersAsync();
+    }
+
+    /// <summary>(README, A number no member has) What a stranger's number keeps: one reply per HELP or STOP it texted
+    /// (never for anything else, never twice for a message delivered again), at most 3 a UTC day.</summary>
+    private async Task VerifyStrangersAsync()
+    {
+        foreach (var (number, answered) in model.Strangers)
+        {
+            var partition = world.Service<Loyalty.Functions.Outreach.SmsInboundHandler>().NumberPartition(number);
+            var replies = await world.Service<Loyalty.Adapters.Storage.Outbox>().ListAsync(partition, CancellationToken.None);
+            var periods = replies.Select(r => r.Key.Period).ToList();
+            var days = replies.GroupBy(r => DateOnly.FromDateTime(r.PlannedAt.UtcDateTime)).Select(g => g.Count()).DefaultIfEmpty(0).Max();
+            if (!periods.All(answered.Contains) || periods.Distinct().Count() != periods.Count || days > 3 || (answered.Count > 0) != (periods.Count > 0))
+            {
+                Fail(number[..6] + "…", $"a stranger's replies [{string.Join(", ", replies.Select(r => $"{r.Key.Campaign} {r.Key.Period}"))}], " +
+                    $"expected one for each of [{string.Join(", ", answered)}], at most 3 a day");
+            }
+        }
     }
 
     private void Fail(string member, string what) => Differences.Add($"{member}: {what}");
@@ -65,6 +84,8 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         }
 
         VerifyOperations(m, ledger, export["operations"]!.AsArray().Select(o => o!).ToList());
+        Differences.AddRange(ConsentRecordDifferences(m, export["consent"]).Select(d => $"{m.Id}: {d}"));
+        await VerifyRepliesAsync(m);
         VerifyRedemptions(m, export["redemptions"]!.AsArray());
 
         var account = export["account"]!;
@@ -82,6 +103,38 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
         if (m.Erased)
         {
             VerifyErased(m, export.ToJsonString());
+        }
+    }
+
+    /// <summary>The consent record in the export has one entry per change (and per STOP, START or YES that applied) the
+    /// model predicted, oldest first: the channel, the consent after it and the keyword.</summary>
+    public static List<string> ConsentRecordDifferences(ModelMember m, JsonNode? record)
+    {
+        var shown = (record as JsonArray ?? []).Select(c => new ModelConsentEntry(
+            default, c!["channel"]!.GetValue<string>(), c["consent"]!.GetValue<string>(), c["keyword"]?.GetValue<string>()).ToString());
+        var expected = m.ConsentRecord.OrderBy(e => e.RequestedAt).Select(e => e.ToString());
+        return shown.SequenceEqual(expected)
+            ? []
+            : [$"consent record [{string.Join(", ", shown)}], expected [{string.Join(", ", expected)}]"];
+    }
+
+    private static readonly HashSet<string> Replies = ["help", "balance", "stop-confirmation", "start-confirmation"];
+
+    /// <summary>Replies to SMS (<c>/messages</c>): each answers a message that was delivered, and no message is answered
+    /// twice, however often its event was delivered.</summary>
+    private async Task VerifyRepliesAsync(ModelMember m)
+    {
+        if (m.Erased || model.Texts.Count == 0)
+        {
+            return;
+        }
+
+        var (status, body) = await world.GetAsync($"/api/members/{m.Id}/messages", random.Next(2));
+        var periods = (AnswerCheck.Parse(body) as JsonArray ?? []).Where(r => Replies.Contains(r!["campaign"]!.GetValue<string>()))
+            .Select(r => r!["period"]!.GetValue<string>()).ToList();
+        if (status != 200 || periods.Distinct().Count() != periods.Count || !periods.All(model.Texts.Contains))
+        {
+            Fail(m.Id, $"replies to SMS: {status}, periods [{string.Join(", ", periods)}]: each must answer one delivered message, once");
         }
     }
 
@@ -121,10 +174,11 @@ public sealed class ModelVerifier(ModelWorld world, ReferenceModel model, Sequen
             F.Is("birthday", m.Birthday),
             F.Is("timeZone", m.TimeZone),
             F.Is("referredBy", m.ReferredBy),
+            .. model.ConsentFigures(m),
         ];
         if (m.Erased)
         {
-            figures.AddRange([F.Is("locale", "en"), F.Is("smsOptIn", JsonValue.Create(false))]);
+            figures.Add(F.Is("locale", "en"));
         }
 
         return figures;

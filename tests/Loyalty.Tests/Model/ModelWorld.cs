@@ -42,11 +42,16 @@ public sealed class ModelWorld : IAsyncDisposable
         }
 
         var clock = new FakeTimeProvider(start);
-        var settings = new Dictionary<string, string?> { ["LOYALTY_PROGRAM_FILE"] = programFile };
+        // A sender that takes replies: keywords by SMS are answered (outbox rows only; nothing sends them here).
+        var settings = new Dictionary<string, string?> { ["LOYALTY_PROGRAM_FILE"] = programFile, [Adapters.Sms.AcsSmsOptions.FromSetting] = Outreach.SmsEvents.OurNumber };
         LoyaltyApp[] apps = [new(azurite, clock, settings), new(azurite, clock, settings)];
         var clients = await Task.WhenAll(apps.Select(a => a.StartAsync()));
         return new ModelWorld(azurite, programFile, clock, apps, clients);
     }
+
+    /// <summary>A service of the first instance (both share the storage).</summary>
+    public T Service<T>()
+        where T : notnull => apps[0].Service<T>();
 
     public async Task<(int Status, string Body)> SendAsync(Request request, int instance)
     {

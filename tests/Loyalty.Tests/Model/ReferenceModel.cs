@@ -28,6 +28,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     private readonly Dictionary<string, int> taken = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Kind, string Id), string> claims = [];
     private readonly Dictionary<string, string> imported = new(StringComparer.Ordinal);
+    private HashSet<string> texts = new(StringComparer.Ordinal);
 
     public ModelProgram Program { get; } = program;
 
@@ -69,6 +70,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         CaptureHold c => Capture(c),
         ReleaseHold r => Release(r),
         UseVoucher u => Use(u),
+        SmsText t => Text(t),
         RunJob { Name: RunJob.ExpirePoints } => ExpirePoints(),
         RunJob { Name: RunJob.ReviewTiers } => ReviewTiers(),
         _ => throw new ArgumentException($"The model does not know {request}.", nameof(request)),
@@ -118,6 +120,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             }
 
             SetProfile(m, e);
+            RequestConsent(m, e);
             return MemberAnswer(200, m);
         }
 
@@ -128,6 +131,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
 
         m = new ModelMember(e.MemberId, e.TimeZone) { ReferredBy = e.ReferredBy, ReferrerEver = e.ReferredBy, EnrolledAt = Now };
         SetProfile(m, e);
+        RequestConsent(m, e);
         members[m.Id] = m;
         return MemberAnswer(201, m);
     }
@@ -213,8 +217,108 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
     }
 
-    private Expected MemberAnswer(int status, ModelMember m) =>
-        Expected.Answer(status, F.Is("points.balance", m.Balance), F.Is("tier", TierId(m)), F.Is("referredBy", m.ReferredBy));
+    private Expected MemberAnswer(int status, ModelMember m) => Expected.Answer(
+        status, [F.Is("points.balance", m.Balance), F.Is("tier", TierId(m)), F.Is("referredBy", m.ReferredBy), .. ConsentFigures(m)]);
+
+    /// <summary>The consent a member shows: <c>sms.consent</c> as it reads now, <c>smsOptIn</c> only when granted.</summary>
+    public List<Figure> ConsentFigures(ModelMember m) =>
+        [F.Is("sms.consent", m.Sms.At(Now)), F.Is("smsOptIn", JsonValue.Create(m.Sms.State == "granted")), F.Is("sms.transactional", JsonValue.Create(m.Sms.Transactional))];
+
+    /// <summary>(README, SMS consent) A PUT asks for marketing SMS (<c>smsOptIn</c>, absent is false) and transactional SMS.
+    /// Asking again for what is granted or pending changes nothing; asking otherwise makes it pending until the member's
+    /// YES with double opt-in, else granted; no longer asking revokes what is granted or pending. The transactional
+    /// consent is what the PUT says. A change is an entry of the consent record (channel api).</summary>
+    private void RequestConsent(ModelMember m, Enrol e)
+    {
+        var before = m.Sms;
+        var asked = (e.SmsOptIn == true, before.At(Now)) switch
+        {
+            (true, "granted" or "pending") => before,
+            (true, _) when Program.DoubleOptIn => new ModelConsent("pending", Now, Now + Program.OptInWaits),
+            (true, _) => new ModelConsent("granted", Now),
+            (false, "granted" or "pending") => new ModelConsent("revoked", Now),
+            _ => before,
+        };
+        var after = asked with { Transactional = e.SmsTransactional == true };
+        if (after != before)
+        {
+            m.Sms = after;
+            m.ConsentRecord.Add(new ModelConsentEntry(Now, "api", after.State, null));
+        }
+    }
+
+    /// <summary>The keywords the generator texts, by what they ask for (README, SMS conversations).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Keywords = new[]
+    {
+        ("stop", "STOP UNSUBSCRIBE 退订 СТОП"),
+        ("start", "START 开始 СТАРТ"),
+        ("yes", "YES 是 ДА"),
+        ("help", "HELP INFO 帮助 ПОМОЩЬ"),
+        ("balance", "BAL POINTS 余额 БАЛАНС"),
+    }.SelectMany(k => k.Item2.Split(' ').Select(word => (word, k.Item1))).ToDictionary(p => p.word, p => p.Item2, StringComparer.Ordinal);
+
+    /// <summary>Numbers no member had when they first texted, with the messages the product answers (HELP and STOP).</summary>
+    public Dictionary<string, List<string>> Strangers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every inbound message id delivered so far.</summary>
+    public IReadOnlySet<string> Texts => texts;
+
+    /// <summary>(README, SMS conversations) A keyword texted from a number acts for every member (not erased) with that
+    /// number: STOP revokes marketing and transactional consent, START grants both, YES confirms a request still pending
+    /// that was made before the YES was received (and does nothing otherwise); each that applies is an entry of the
+    /// record (channel sms, at the message's received time), even when it changes nothing. HELP and balance change no
+    /// consent; a number no member has changes nothing. A redelivered event (same message id) changes nothing for a member
+    /// whose record has it (the record is what remembers it: a member who has the number since is acted for). The
+    /// invocation answers 200.</summary>
+    private Expected Text(SmsText t)
+    {
+        var word = t.Message.Trim().Trim('.', '!').ToUpperInvariant();
+        var keyword = Keywords.GetValueOrDefault(word);
+        if (texts.Add(t.MessageId) && !members.Values.Any(m => !m.Erased && m.Phone == t.From))
+        {
+            Strangers.TryAdd(t.From, []);
+            if (keyword is "help" or "stop")
+            {
+                Strangers[t.From].Add(t.MessageId);
+            }
+        }
+
+        foreach (var m in members.Values.Where(m => !m.Erased && m.Phone == t.From && !m.ConsentRecord.Any(e => e.MessageId == t.MessageId)))
+        {
+            var before = m.Sms;
+            var after = keyword switch
+            {
+                "stop" => before is { State: "revoked", Transactional: false } ? before : new ModelConsent("revoked", t.ReceivedAt),
+                "start" => before is { State: "granted", Transactional: true } ? before : new ModelConsent("granted", t.ReceivedAt, null, true),
+                "yes" when before.At(Now) == "pending" && t.ReceivedAt >= before.Since => before with { State = "granted", Since = t.ReceivedAt, PendingUntil = null },
+                _ => null,
+            };
+            if (after is not null)
+            {
+                m.Sms = after;
+                m.ConsentRecord.Add(new ModelConsentEntry(t.ReceivedAt, "sms", after.State, word, t.MessageId));
+            }
+        }
+
+        return Expected.Answer(200);
+    }
+
+    /// <summary>The consent of every member and the messages delivered, to go back to (<see cref="Restore"/>) when a race
+    /// is tried in both orders.</summary>
+    public object SaveConsents() => (members.Values.ToDictionary(m => m.Id, m => (m.Sms, m.ConsentRecord.ToList())), texts.ToHashSet(StringComparer.Ordinal));
+
+    public void Restore(object saved)
+    {
+        var (consents, delivered) = ((Dictionary<string, (ModelConsent Sms, List<ModelConsentEntry> Record)>, HashSet<string>))saved;
+        foreach (var (id, (sms, record)) in consents)
+        {
+            members[id].Sms = sms;
+            members[id].ConsentRecord.Clear();
+            members[id].ConsentRecord.AddRange(record);
+        }
+
+        texts = delivered.ToHashSet(StringComparer.Ordinal);
+    }
 
     private Expected Erase(Erase e)
     {
@@ -224,6 +328,13 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         }
 
         m.Erased = true;
+        if (m.Sms.State != "none" || m.Sms.Transactional)
+        {
+            // (README, Erase) Consent the member had ends with an entry of the record (channel erasure).
+            m.ConsentRecord.Add(new ModelConsentEntry(Now, "erasure", "none", null));
+        }
+
+        m.Sms = ModelConsent.None;
         (m.FirstName, m.Phone, m.Birthday, m.TimeZone, m.ReferredBy) = (null, null, null, "UTC", null);
         return Expected.Answer(204);
     }

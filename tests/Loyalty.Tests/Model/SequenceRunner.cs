@@ -87,6 +87,8 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
                 return CheckImport(import, model.Import(import), await world.ImportAsync(import));
             case ImportRace race:
                 return await RaceAsync(race, step.Instance);
+            case KeywordRace race:
+                return await RaceAsync(race, step.Instance);
             case Request request:
                 var expected = model.Apply(Remember(request));
                 var (status, body) = await world.SendAsync(request, step.Instance);
@@ -172,6 +174,51 @@ public sealed class SequenceRunner(ModelWorld world, ReferenceModel model, Comma
 
         trace?.WriteLine($"    the {(requestFirst ? "request" : "import")} went first");
         return [.. Check(request, answer, status, body), .. CheckImport(race.Import, imported, ran)];
+    }
+
+    /// <summary>A keyword by SMS and a PUT of a member with that number at the same time, to different instances: the
+    /// model tries both orders, and the one that gives the PUT's answer, the member's consent and their consent record
+    /// as the service shows them afterwards is what happened. Neither order fits: a difference.</summary>
+    private async Task<List<string>> RaceAsync(KeywordRace race, int instance)
+    {
+        var before = model.SaveConsents();
+        var outcomes = new List<(string Order, Expected Put, object After)>();
+        foreach (var smsFirst in new[] { true, false })
+        {
+            var put = smsFirst ? Then(model.Apply(race.Sms), race.Update) : model.Apply(race.Update);
+            if (!smsFirst)
+            {
+                model.Apply(race.Sms);
+            }
+
+            outcomes.Add((smsFirst ? "the SMS" : "the PUT", put, model.SaveConsents()));
+            model.Restore(before);
+        }
+
+        var answers = await Task.WhenAll(world.SendAsync(race.Sms, instance), world.SendAsync(race.Update, 1 - instance));
+        var shown = AnswerCheck.Parse((await world.GetAsync($"/api/members/{race.Update.MemberId}/export")).Body);
+        var differences = new List<string>();
+        foreach (var (order, put, after) in outcomes)
+        {
+            model.Restore(after);
+            var m = model.Member(race.Update.MemberId)!;
+            differences =
+            [
+                .. AnswerCheck.Compare(Expected.Answer(200), answers[0].Status, answers[0].Body),
+                .. AnswerCheck.Compare(put, answers[1].Status, answers[1].Body),
+                .. AnswerCheck.Figures(model.ConsentFigures(m), shown?["member"]).Select(d => "afterwards " + d),
+                .. ModelVerifier.ConsentRecordDifferences(m, shown?["consent"]),
+            ];
+            if (differences.Count == 0)
+            {
+                trace?.WriteLine($"    {order} went first");
+                return [];
+            }
+        }
+
+        return [.. differences.Prepend("neither order fits; with the PUT first:")];
+
+        Expected Then(Expected _, Enrol update) => model.Apply(update);
     }
 
     /// <summary>The import's exit code, its summary line, and its report: the line and field of each rejected row.</summary>

@@ -50,6 +50,7 @@ public sealed class ConsentRulesTests
         Assert.True(Consents.OnKeyword(Pending, SmsKeyword.Confirm, Now, Now) is { State: ConsentState.Granted, PendingUntil: null });
         Assert.Null(Consents.OnKeyword(SmsConsent.None, SmsKeyword.Confirm, Now, Now));
         Assert.Null(Consents.OnKeyword(Pending, SmsKeyword.Confirm, Now.AddDays(1), Now.AddDays(1)));
+        Assert.Null(Consents.OnKeyword(Pending, SmsKeyword.Confirm, Pending.Since!.Value.AddSeconds(-1), Now));
         Assert.Null(Consents.OnKeyword(Granted, SmsKeyword.Help, Now, Now));
         var again = Consents.OnKeyword(new SmsConsent { State = ConsentState.Revoked, Since = Now }, SmsKeyword.OptOut, Now.AddHours(1), Now.AddHours(1))!;
         Assert.False(Consents.Record(new SmsConsent { State = ConsentState.Revoked, Since = Now }, again, new ConsentSource("sms", "x"), Now, Now).Changed);

@@ -189,6 +189,25 @@ public sealed class SmsConversationTests(PrivateAzurite azurite) : IClassFixture
         Assert.Equal("none", await ConsentAsync(id));
     }
 
+    /// <summary>Event Grid may deliver an event late or again: a YES received before the request was made answers nothing,
+    /// even when it arrives (again) while the request waits.</summary>
+    [Fact]
+    public async Task DoubleOptIn_AYesReceivedBeforeTheRequest_DeliveredAgainWhileItWaits_DoesNotConfirmIt()
+    {
+        var member = OutreachHost.Member() with { SmsOptIn = false };
+        var id = await host.EnrollAsync(member);
+        var early = SmsEvents.Invocation(SmsEvents.Received(member.Phone!, "YES", "Incoming_early", Now));
+        await host.DeliverAsync(early);
+
+        host.Clock.Advance(TimeSpan.FromMinutes(5));
+        await PutAsync(id, member with { SmsOptIn = true });
+        await host.DeliverAsync(early);
+
+        Assert.Equal("pending", await ConsentAsync(id));
+        var yes = await host.TextAsync(member.Phone!, "YES");
+        Assert.Equal((HttpStatusCode.OK, "granted"), (yes, await ConsentAsync(id)));
+    }
+
     [Fact]
     public async Task ConsentRecord_KeepsEveryChange_WithWhenChannelActorAndWording_InTheExport_AndErasureKeepsIt()
     {
