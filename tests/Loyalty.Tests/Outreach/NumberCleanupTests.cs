@@ -1,6 +1,4 @@
-using Azure;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
@@ -41,7 +39,7 @@ public sealed class NumberCleanupTests(PrivateAzurite azurite) : IClassFixture<P
     [Fact]
     public async Task APartitionWhoseDeleteFails_IsReported_TheOthersAreDeleted_AndTheNextRunDeletesIt()
     {
-        var failing = new FailFirstBatch();
+        var failing = new BatchFault();
         await using var host = await OutreachHost.StartAsync(
             azurite, Now, services: s => s.Replace(ServiceDescriptor.Singleton(azurite.Account.CreateTableServiceClient(failing.Options()))));
         await AddOldRepliesAsync(3, 5);
@@ -81,32 +79,5 @@ public sealed class NumberCleanupTests(PrivateAzurite azurite) : IClassFixture<P
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {Outbox.NumberPrefix} and PartitionKey lt {"number."}");
         return await azurite.Tables.GetTableClient(Tables.Members).QueryAsync<TableEntity>(filter, select: ["RowKey"]).CountAsync();
-    }
-
-    /// <summary>Fails the first table transaction once armed, before it reaches storage.</summary>
-    private sealed class FailFirstBatch : HttpPipelinePolicy
-    {
-        public bool Armed { get; set; }
-
-        public TableClientOptions Options()
-        {
-            var options = StorageAccount.DefaultTableOptions();
-            options.AddPolicy(this, HttpPipelinePosition.PerCall);
-            return options;
-        }
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
-
-        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            if (Armed && message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal))
-            {
-                Armed = false;
-                throw new RequestFailedException(503, "The storage failed this transaction (injected).");
-            }
-
-            await ProcessNextAsync(message, pipeline);
-        }
     }
 }
