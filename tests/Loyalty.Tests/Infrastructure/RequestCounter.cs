@@ -21,9 +21,15 @@ public sealed class RequestCounter : HttpPipelinePolicy
 
     public int RoundTrips => Volatile.Read(ref rounds);
 
-    /// <summary>When set, a read (GET) sent while no other request is in flight waits up to 5 s for one to be sent, so that
-    /// requests that are sent together are counted as one round trip however the threads are scheduled.</summary>
-    public bool ReadsWaitForCompany { get; set; }
+    /// <summary>Which requests, sent while no other is in flight, wait up to 5 s for another to be sent, so that requests
+    /// that are sent together are counted as one round trip however the threads are scheduled. None when null.</summary>
+    public Func<HttpMessage, bool>? WaitsForCompany { get; set; }
+
+    /// <summary>Reads (GET) wait for company: a read and a write sent together.</summary>
+    public static bool IsRead(HttpMessage message) => message.Request.Method == RequestMethod.Get;
+
+    /// <summary>Everything but a table transaction waits for company: a transaction is sent alone, after what it needs.</summary>
+    public static bool IsNotTransaction(HttpMessage message) => !message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal);
 
     public void Reset()
     {
@@ -80,7 +86,7 @@ public sealed class RequestCounter : HttpPipelinePolicy
 
         try
         {
-            if (alone && ReadsWaitForCompany && message.Request.Method == RequestMethod.Get)
+            if (alone && WaitsForCompany?.Invoke(message) == true)
             {
                 await joined.WaitAsync(TimeSpan.FromSeconds(5));
             }

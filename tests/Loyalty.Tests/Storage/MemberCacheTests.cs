@@ -70,11 +70,27 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
         var member = await EnrollAsync(client);
         await Created(client, A.Purchase(member));
 
-        counted.ReadsWaitForCompany = true;
+        counted.WaitsForCompany = RequestCounter.IsRead;
         var purchase = await counted.CountAsync(() => Created(client, A.Purchase(member)));
 
         Assert.Equal(3, purchase);
         Assert.Equal(2, counted.RoundTrips);
+    }
+
+    [Fact]
+    public async Task FirstPurchaseInAnInstance_WritesItsHintsTogether_InThreeRoundTrips()
+    {
+        var member = await EnrollAsync(a);
+        var counted = new RequestCounter();
+        await using var fresh = new LoyaltyApp(azurite, new FakeTimeProvider(A.Now), new Dictionary<string, string?> { ["MemberCache:Enabled"] = "false" }, counted.AddTo);
+        var client = await fresh.StartAsync();
+
+        // The read with the claim; the index hints (last purchase, lot expiry) with the pending-events hint this instance
+        // has not written yet; then the transaction.
+        counted.WaitsForCompany = RequestCounter.IsNotTransaction;
+        var purchase = await counted.CountAsync(() => Created(client, A.Purchase(member)));
+
+        Assert.Equal((6, 3), (purchase, counted.RoundTrips));
     }
 
     [Fact]
