@@ -50,7 +50,7 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
     public async Task PurchaseAfterLookup_WithTheCacheOff_ReadsTheMemberFirst()
     {
         var counted = new RequestCounter();
-        await using var off = new LoyaltyApp(azurite, new FakeTimeProvider(A.Now), new Dictionary<string, string?> { ["MemberCache:Enabled"] = "false" }, counted.AddTo);
+        await using var off = CacheOff(counted);
         var client = await off.StartAsync();
         var member = await EnrollAsync(client);
         await Created(client, A.Purchase(member));
@@ -65,7 +65,7 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
     public async Task ColdPurchase_ReadsTheMemberAndClaimsTheOrderIdInOneRoundTrip_ThenCommits()
     {
         var counted = new RequestCounter();
-        await using var off = new LoyaltyApp(azurite, new FakeTimeProvider(A.Now), new Dictionary<string, string?> { ["MemberCache:Enabled"] = "false" }, counted.AddTo);
+        await using var off = CacheOff(counted);
         var client = await off.StartAsync();
         var member = await EnrollAsync(client);
         await Created(client, A.Purchase(member));
@@ -82,7 +82,7 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
     {
         var member = await EnrollAsync(a);
         var counted = new RequestCounter();
-        await using var fresh = new LoyaltyApp(azurite, new FakeTimeProvider(A.Now), new Dictionary<string, string?> { ["MemberCache:Enabled"] = "false" }, counted.AddTo);
+        await using var fresh = CacheOff(counted);
         var client = await fresh.StartAsync();
 
         // The read with the claim; the index hints (last purchase, lot expiry) with the pending-events hint this instance
@@ -188,6 +188,10 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, taken.StatusCode);
         Assert.Equal(20, await Balance(b, member));
     }
+
+    /// <summary>Another instance on the same Azurite with the member cache off, its storage requests counted.</summary>
+    private LoyaltyApp CacheOff(RequestCounter counted) =>
+        new(azurite, new FakeTimeProvider(A.Now), new Dictionary<string, string?> { ["MemberCache:Enabled"] = "false" }, counted.AddTo);
 
     private static async Task<string> EnrollAsync(HttpClient client)
     {
