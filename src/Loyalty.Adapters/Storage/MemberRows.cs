@@ -44,6 +44,7 @@ internal static class MemberRows
         {
             FirstName = row.GetString("FirstName"),
             Phone = row.GetString("Phone"),
+            PhoneSince = row.GetDateTimeOffset("PhoneSince"),
             Birthday = Birthday.TryParse(row.GetString("Birthday"), out var b) ? b : null,
             Locale = row.GetString("Locale") ?? "en",
             TimeZone = row.GetString("TimeZone") ?? "UTC",
@@ -94,6 +95,7 @@ internal static class MemberRows
             ["Hints"] = string.Join(';', hints.Order(StringComparer.Ordinal)),
             ["FirstName"] = profile.FirstName,
             ["Phone"] = profile.Phone,
+            ["PhoneSince"] = profile.PhoneSince,
             ["Birthday"] = profile.Birthday?.ToString(),
             ["Locale"] = profile.Locale,
             ["TimeZone"] = profile.TimeZone,

@@ -18,7 +18,8 @@ public enum ConsentOutcome
     /// <summary>The same request (same source id) was recorded before: nothing changed now.</summary>
     AlreadyRecorded,
 
-    /// <summary>The reply asks for nothing here (YES with no request pending): nothing is recorded.</summary>
+    /// <summary>The reply asks for nothing here (YES with no request pending), or it is not the member's (received before
+    /// they were given the number): nothing is recorded.</summary>
     NotApplicable,
 
     MemberNotFound,
@@ -35,8 +36,10 @@ public sealed partial class MemberStore
     /// <summary>Applies an SMS keyword (STOP, START, YES) to the member's consent as <see cref="Consents.OnKeyword"/>
     /// decides and records the request in their consent record, in one transaction. The source's id identifies the
     /// request (the inbound message), so a redelivery of it changes nothing, even after a later request changed the
-    /// consent back.</summary>
-    public async Task<ConsentOutcome> ApplyKeywordAsync(MemberId id, SmsKeyword keyword, DateTimeOffset requestedAt, ConsentSource source, CancellationToken ct)
+    /// consent back. A text from <paramref name="from"/> received before the member was given that number is not theirs
+    /// (<see cref="MemberProfile.MayHaveSent"/>): nothing is recorded.</summary>
+    public async Task<ConsentOutcome> ApplyKeywordAsync(
+        MemberId id, string from, SmsKeyword keyword, DateTimeOffset requestedAt, ConsentSource source, CancellationToken ct)
     {
         var rowKey = ConsentRowKey(requestedAt, source.Id);
         return await contention.RunAsync<ConsentOutcome>(id.Value, async _ =>
@@ -54,7 +57,7 @@ public sealed partial class MemberStore
 
             var now = time.GetUtcNow();
             var before = member.Profile.Sms;
-            if (Consents.OnKeyword(before, keyword, requestedAt, now) is not { } after)
+            if (!member.Profile.MayHaveSent(from, requestedAt) || Consents.OnKeyword(before, keyword, requestedAt, now) is not { } after)
             {
                 return ConsentOutcome.NotApplicable;
             }

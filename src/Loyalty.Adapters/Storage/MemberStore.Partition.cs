@@ -118,6 +118,8 @@ public sealed partial class MemberStore
                 profile = profile with { Sms = profile.Sms with { Since = now } };
             }
 
+            profile = profile with { PhoneSince = profile.Phone == current?.Profile.Phone ? current?.Profile.PhoneSince : profile.Phone is null ? null : now };
+
             var account = current?.Account ?? new Account { EnrolledAt = now };
             if (await ClaimCardsAsync(id, current, profile, written, now, ct) is { } taken)
             {

@@ -139,9 +139,9 @@ internal sealed class Importer(MemberStore store, MemberIndexes indexes, Claims 
     // Consent given in the system imported from stands as granted (no second opt-in), recorded as coming from the import.
     private static ConsentSource Consent() => new("import", "import-" + Guid.NewGuid().ToString("N"), "import");
 
-    // The same profile but for the consent's date, which is the first import's.
+    // The same profile but for the consent's date, which is the first import's, and when the phone was given.
     private static bool SameProfile(MemberProfile stored, MemberProfile imported) =>
-        stored with { Sms = stored.Sms with { Since = imported.Sms.Since } } == imported;
+        stored with { Sms = stored.Sms with { Since = imported.Sms.Since }, PhoneSince = imported.PhoneSince } == imported;
 
     /// <summary>The member was there before this run: done (same content), refused, or null to go on and complete them.</summary>
     private async Task<MemberResult?> ExistingAsync(MemberImport member, ImportAccount account, StoredMember? stored, List<PurchaseImport> purchases, CancellationToken ct)

@@ -9,6 +9,10 @@ public sealed record MemberProfile
     /// <summary>E.164, e.g. <c>+14255550123</c>.</summary>
     public string? Phone { get; init; }
 
+    /// <summary>When the member gave the phone they have now (null: no phone, given before this was recorded, or
+    /// imported with it). Set by the store when the phone changes.</summary>
+    public DateTimeOffset? PhoneSince { get; init; }
+
     public Birthday? Birthday { get; init; }
 
     /// <summary>BCP 47 language tag.</summary>
@@ -39,6 +43,12 @@ public sealed record MemberProfile
 
     public MemberId? ReferredBy { get; init; }
 
+    /// <summary>Whether a text received from <paramref name="number"/> at <paramref name="at"/> can be this member's:
+    /// not when they were given that number only after it was received. Event Grid delivers an SMS again (or late) for
+    /// up to a day, and a number changes hands: the previous holder's START must not grant the new holder consent. A
+    /// member found by the number who has another one now had it when looked up, so may have sent it.</summary>
+    public bool MayHaveSent(string number, DateTimeOffset at) => Phone != number || PhoneSince is not { } since || since <= at;
+
     /// <summary>Loyalty card numbers the member shows at a till; each is unique in the program.</summary>
     public IReadOnlyList<string> Cards { get; init; } = [];
 
@@ -48,6 +58,7 @@ public sealed record MemberProfile
         other is not null
         && FirstName == other.FirstName
         && Phone == other.Phone
+        && PhoneSince == other.PhoneSince
         && Birthday == other.Birthday
         && Locale == other.Locale
         && TimeZone == other.TimeZone
@@ -55,7 +66,7 @@ public sealed record MemberProfile
         && ReferredBy == other.ReferredBy
         && Cards.SequenceEqual(other.Cards);
 
-    public override int GetHashCode() => HashCode.Combine(FirstName, Phone, Birthday, Locale, TimeZone, Sms, ReferredBy, Cards.Count);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(FirstName, Phone, PhoneSince), Birthday, Locale, TimeZone, Sms, ReferredBy, Cards.Count);
 }
 
 /// <summary>Time zones by IANA id, each looked up once.</summary>

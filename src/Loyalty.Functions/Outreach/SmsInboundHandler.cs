@@ -102,10 +102,17 @@ public sealed partial class SmsInboundHandler(
 
         var at = Time(data, "receivedTimestamp") ?? eventTime ?? time.GetUtcNow();
         var source = SourceId(Text(data, "messageId") ?? eventId);
-        var members = await MembersWithAsync(from, ct);
-        if (members.Count == 0)
+        var holders = await MembersWithAsync(from, ct);
+        if (holders.Count == 0)
         {
             return await StrangerAsync(eventId, from, keyword, word!, source, ct);
+        }
+
+        // A text delivered again (or late) after the number changed hands was the previous holder's: nobody's to answer.
+        var members = holders.Where(m => m.Profile.MayHaveSent(from, at)).ToList();
+        if (members.Count == 0)
+        {
+            return $"event {eventId}: received before the number's members were given it; nothing to do";
         }
 
         return keyword switch
@@ -113,21 +120,21 @@ public sealed partial class SmsInboundHandler(
             SmsKeyword.Help => $"event {eventId}: HELP from {members.Count} member(s); {await ReplyAsync(members[0], Campaign.Help, source, ct)}",
             SmsKeyword.Balance when members.Count > 1 => $"event {eventId}: {word} from a number {members.Count} members share; not answered",
             SmsKeyword.Balance => $"event {eventId}: {word}; {await ReplyAsync(members[0], Campaign.Balance, source, ct)}",
-            _ => await ConsentAsync(eventId, members, keyword, word!, at, source, ct),
+            _ => await ConsentAsync(eventId, members, from, keyword, word!, at, source, ct),
         };
     }
 
     /// <summary>Applies STOP, START or YES to every member with the number, and confirms it once (to the first of
     /// them) where the program confirms and the sender takes replies.</summary>
     private async Task<string> ConsentAsync(
-        string eventId, IReadOnlyList<StoredMember> members, SmsKeyword keyword, string word, DateTimeOffset at, string source, CancellationToken ct)
+        string eventId, IReadOnlyList<StoredMember> members, string from, SmsKeyword keyword, string word, DateTimeOffset at, string source, CancellationToken ct)
     {
         var changed = 0;
         var applied = 0;
         foreach (var member in members)
         {
             var consent = new ConsentSource("sms", source, "member", Wording(member, keyword), word);
-            var outcome = await store.ApplyKeywordAsync(member.Id, keyword, at, consent, ct);
+            var outcome = await store.ApplyKeywordAsync(member.Id, from, keyword, at, consent, ct);
             changed += outcome == ConsentOutcome.Changed ? 1 : 0;
             applied += outcome is ConsentOutcome.Changed or ConsentOutcome.Unchanged or ConsentOutcome.AlreadyRecorded ? 1 : 0;
             LogConsent(logger, member.Id.Value, keyword, outcome);

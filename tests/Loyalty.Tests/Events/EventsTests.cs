@@ -153,7 +153,7 @@ public sealed class EventsTests(PrivateAzurite azurite) : IAsyncLifetime, IClass
         await Send(HttpMethod.Put, $"/api/members/{referred}", $$"""{"referredBy":"{{referrer}}"}""", HttpStatusCode.Created);
         await Send(HttpMethod.Post, "/api/purchases", Purchase(referred, A.Id("p"), 520m), HttpStatusCode.Created);
         var store = app.Service<MemberStore>();
-        Assert.Equal(ConsentOutcome.Changed, await store.ApplyKeywordAsync(MemberId.Parse(referred), SmsKeyword.OptIn, Clock.GetUtcNow(), new ConsentSource("sms", A.Id("sms"), "member"), default));
+        Assert.Equal(ConsentOutcome.Changed, await store.ApplyKeywordAsync(MemberId.Parse(referred), "+14255550100", SmsKeyword.OptIn, Clock.GetUtcNow(), new ConsentSource("sms", A.Id("sms"), "member"), default));
 
         var referrerEvents = await PublishedAsync(referrer, 2);
         Assert.True((await PublishedAsync(referred, 1))[0].Data.GetProperty("referred").GetBoolean());

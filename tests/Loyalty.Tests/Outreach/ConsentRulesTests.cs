@@ -16,6 +16,16 @@ public sealed class ConsentRulesTests
     private static readonly SmsConsent Pending = new() { State = ConsentState.Pending, Since = Now.AddHours(-1), PendingUntil = Now.AddHours(23) };
 
     [Fact]
+    public void AText_IsTheMembers_UnlessTheyWereGivenTheNumberAfterItWasReceived()
+    {
+        var given = new MemberProfile { Phone = "+14255550100", PhoneSince = Now };
+        Assert.True(given.MayHaveSent("+14255550100", Now));
+        Assert.False(given.MayHaveSent("+14255550100", Now.AddSeconds(-1)));
+        Assert.True((given with { PhoneSince = null }).MayHaveSent("+14255550100", Now.AddDays(-1))); // imported, or given before it was recorded
+        Assert.True(given.MayHaveSent("+14255550199", Now.AddDays(-1))); // found by that number, and given another one since
+    }
+
+    [Fact]
     public void Requested_WithDoubleOptIn_IsPendingUntilTheConfiguredTime_AndAskingAgainChangesNothing()
     {
         var first = Consents.Requested(SmsConsent.None, true, false, Double, Now);

@@ -209,6 +209,34 @@ public sealed class SmsConversationTests(PrivateAzurite azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task Start_DeliveredAgainAfterTheNumberChangedHands_IsThePreviousHoldersText_AndGrantsTheNewHolderNothing()
+    {
+        var holder = OutreachHost.Member() with { SmsOptIn = false };
+        var previous = await host.EnrollAsync(holder);
+        var start = SmsEvents.Invocation(SmsEvents.Received(holder.Phone!, "START", "Incoming_handover", Now));
+        await host.DeliverAsync(start);
+        await host.DeliverDueAsync();
+        Assert.Equal("granted", await ConsentAsync(previous));
+        var confirmation = Assert.Single(SentTo(holder.Phone!));
+
+        // The previous holder moves to another number, and theirs goes to a new member; Event Grid delivers the START again.
+        host.Clock.Advance(TimeSpan.FromHours(1));
+        await PutAsync(previous, holder with { Phone = OutreachHost.UniquePhone(), SmsOptIn = true });
+        var next = await host.EnrollAsync(OutreachHost.Member() with { Phone = holder.Phone, SmsOptIn = false });
+        var status = await host.DeliverAsync(start);
+        await host.DeliverDueAsync();
+
+        Assert.Equal((HttpStatusCode.OK, "none"), (status, await ConsentAsync(next)));
+        Assert.Empty(await host.MessagesAsync(next));
+        Assert.Equal(confirmation, Assert.Single(SentTo(holder.Phone!))); // the previous holder's confirmation, nothing since
+        Assert.Equal("granted", await ConsentAsync(previous));
+
+        // A START the new holder sends themselves is theirs.
+        await host.TextAsync(holder.Phone!, "START");
+        Assert.Equal("granted", await ConsentAsync(next));
+    }
+
+    [Fact]
     public async Task ConsentRecord_KeepsEveryChange_WithWhenChannelActorAndWording_InTheExport_AndErasureKeepsIt()
     {
         var member = OutreachHost.Member();

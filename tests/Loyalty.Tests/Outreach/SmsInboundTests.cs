@@ -22,7 +22,7 @@ public sealed class SmsInboundTests(Azurite azurite) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 
-    private static JsonObject Received(string from, string text, string? messageId = null) => SmsEvents.Received(from, text, messageId);
+    private JsonObject Received(string from, string text, string? messageId = null) => SmsEvents.Received(from, text, messageId, host.Clock.GetUtcNow());
 
     private static JsonObject Invocation(JsonNode @event) => SmsEvents.Invocation(@event);
 
