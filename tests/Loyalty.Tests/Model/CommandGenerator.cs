@@ -105,6 +105,14 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
     /// again, sometimes racing a PUT of the member on the other instance.</summary>
     private Command Sms(List<ModelMember> active)
     {
+        // Half the time when there is one: a text delivered again after its number was given to a member (the number
+        // changed hands since it was received).
+        var handedOver = texted.Where(t => model.Members.Any(m => !m.Erased && m.Phone == t.From && m.PhoneSince > t.ReceivedAt)).ToList();
+        if (handedOver.Count > 0 && Chance(50))
+        {
+            return Pick(handedOver);
+        }
+
         if (texted.Count > 0 && Chance(20))
         {
             return Pick(texted);
@@ -200,11 +208,14 @@ public sealed class CommandGenerator(Random random, ReferenceModel model)
         return new ImportRow(id, "Imported" + id, Chance(50) ? Phone() : null, Birthday(), Pick(Zones), lots, opening, tier, enrolled);
     }
 
-    /// <summary>A new profile; sometimes the phone of another member (a number two members share).</summary>
+    /// <summary>A new profile; sometimes the phone of another member (a number two members share), or a number texted
+    /// from before (the number changes hands, and the earlier text may be delivered again).</summary>
     private Enrol ProfileUpdate(ModelMember m)
     {
         var (optIn, transactional) = Consent();
-        var phone = Chance(10) && model.Members.FirstOrDefault(o => !o.Erased && o.Id != m.Id && o.Phone is not null && Chance(30)) is { } other ? other.Phone : Chance(60) ? Phone() : m.Phone;
+        var phone = Chance(10) && model.Members.FirstOrDefault(o => !o.Erased && o.Id != m.Id && o.Phone is not null && Chance(30)) is { } other ? other.Phone
+            : texted.Count > 0 && Chance(10) ? Pick(texted).From
+            : Chance(60) ? Phone() : m.Phone;
         return new(m.Id, "Name" + Id('n', 3), phone, Chance(50) ? Birthday() : m.Birthday, Chance(30) ? Pick(Zones) : m.TimeZone, Chance(50) ? m.ReferredBy : null, optIn, transactional);
     }
 

@@ -153,6 +153,9 @@ public sealed class ModelMember(string id, string timeZone)
 
     public string? Phone { get; set; }
 
+    /// <summary>When the member was given <see cref="Phone"/> by a PUT (null: no phone, or imported with it).</summary>
+    public DateTimeOffset? PhoneSince { get; set; }
+
     public string? Birthday { get; set; }
 
     public string TimeZone { get; set; } = timeZone;

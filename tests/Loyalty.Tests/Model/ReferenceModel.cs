@@ -208,8 +208,13 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
         posting.Commit();
     }
 
-    private static void SetProfile(ModelMember m, Enrol e)
+    private void SetProfile(ModelMember m, Enrol e)
     {
+        if (m.Phone != e.Phone)
+        {
+            m.PhoneSince = e.Phone is null ? null : Now;
+        }
+
         (m.FirstName, m.Phone, m.Birthday, m.TimeZone) = (e.FirstName, e.Phone, e.Birthday, e.TimeZone);
         foreach (var personal in new[] { e.FirstName, e.Phone, e.Birthday }.OfType<string>())
         {
@@ -268,7 +273,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
     /// that was made before the YES was received (and does nothing otherwise); each that applies is an entry of the
     /// record (channel sms, at the message's received time), even when it changes nothing. HELP and balance change no
     /// consent; a number no member has changes nothing. A redelivered event (same message id) changes nothing for a member
-    /// whose record has it (the record is what remembers it: a member who has the number since is acted for). The
+    /// whose record has it, nor for a member given the number after it was received (the previous holder's text). The
     /// invocation answers 200.</summary>
     private Expected Text(SmsText t)
     {
@@ -283,7 +288,7 @@ public sealed class ReferenceModel(ModelProgram program, ModelSpec spec, DateTim
             }
         }
 
-        foreach (var m in members.Values.Where(m => !m.Erased && m.Phone == t.From && !m.ConsentRecord.Any(e => e.MessageId == t.MessageId)))
+        foreach (var m in members.Values.Where(m => !m.Erased && m.Phone == t.From && !(m.PhoneSince > t.ReceivedAt) && !m.ConsentRecord.Any(e => e.MessageId == t.MessageId)))
         {
             var before = m.Sms;
             var after = keyword switch
