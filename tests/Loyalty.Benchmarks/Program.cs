@@ -39,7 +39,7 @@ connection = proxy?.Connection ?? connection;
 var account = StorageAccount.FromConnectionString(connection);
 var tables = account.CreateTableServiceClient();
 
-Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment.ProcessorCount} cores, {options.Clients} clients, {options.Members} members, {options.Seconds} s per phase after {options.Warmup} s warm-up, storage latency {options.StorageLatency} ms"));
+Console.WriteLine(string.Create(inv, $"Loyalty Functions benchmark: {Environment.ProcessorCount} cores, {options.Clients} clients, {options.Members} members, {options.Seconds} s per phase after {options.Warmup} s warm-up (a new handler first settles, at most {options.Settle} s), storage latency {options.StorageLatency} ms"));
 if (proxy is not null)
 {
     var (loopback, delayed) = await RoundTrips(StorageAccount.FromConnectionString(direct).CreateTableServiceClient(), tables);
@@ -74,6 +74,7 @@ var off = await WithHandler(options.HandlerPath, connection, new Dictionary<stri
     run = await Enroll(http, options);
     if (options.Runs("pairs"))
     {
+        await Settle(options, "lookup then purchase", (window, k) => LookupThenPurchase(http, window, run, $"settle{k}"));
         pairs = await LookupThenPurchase(http, options, run);
         Console.WriteLine(pairs.Format("lookup then purchase (HTTP GET member + POST /api/purchases)", "pairs/s"));
         Console.WriteLine(string.Create(inv, $"  ratio pairs / raw read + transaction: {100 * pairs.Rate / rawRead.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: {100 * pairs.Rate / rawClaim.Rate:F1} %"));
@@ -82,6 +83,11 @@ var off = await WithHandler(options.HandlerPath, connection, new Dictionary<stri
     var e2e = Result.None;
     if (options.Runs("sequential"))
     {
+        if (!options.Runs("pairs"))
+        {
+            await Settle(options, "purchases", (window, k) => EndToEnd(http, window, run, $"settle{k}"));
+        }
+
         e2e = await EndToEnd(http, options, run, "off");
         Console.WriteLine(e2e.Format("purchases one after another, cache on, publication off (HTTP POST /api/purchases)", "purchases/s"));
         Console.WriteLine(string.Create(inv, $"  ratio / raw transactions: {100 * e2e.Rate / raw.Rate:F1} %; / raw read + transaction: {100 * e2e.Rate / rawRead.Rate:F1} %; p95 / raw read + transaction p95: {e2e.P95 / rawRead.P95:F2}"));
@@ -109,9 +115,15 @@ var off = await WithHandler(options.HandlerPath, connection, new Dictionary<stri
     return e2e;
 });
 
+if (options.Runs("pairs"))
+{
+    await SameRequestsRaw(tables, options, run, "lookup then purchase", pairs);
+}
+
 // The cache off: every purchase reads the member first, as a purchase without a lookup before it does.
 var cold = !options.Runs("cold") ? Result.None : await WithHandler(options.HandlerPath, connection, new Dictionary<string, string> { ["MemberCache__Enabled"] = "false" }, async (handler, http) =>
 {
+    await Settle(options, "cold purchases", (window, k) => EndToEnd(http, window, run, $"cold-settle{k}"));
     var e2e = await EndToEnd(http, options, run, "cold");
     Console.WriteLine(e2e.Format("cold purchase, cache off (HTTP POST /api/purchases)", "purchases/s"));
     Console.WriteLine(string.Create(inv, $"  ratio cold / raw read + transaction: {100 * e2e.Rate / rawRead.Rate:F1} % (target >= 90 %); / raw read + claim + transaction: {100 * e2e.Rate / rawClaim.Rate:F1} %"));
@@ -119,6 +131,10 @@ var cold = !options.Runs("cold") ? Result.None : await WithHandler(options.Handl
     peaks.Add(("cache off", handler.PeakMemoryMiB()));
     return e2e;
 });
+if (options.Runs("cold"))
+{
+    await SameRequestsRaw(tables, options, run, "cold purchase", cold);
+}
 
 // Publication on: the dispatcher publishes right after each commit to an Event Grid topic on loopback.
 await using var topic = await BenchTopic.StartAsync();
@@ -126,6 +142,8 @@ var on = !options.Runs("publication") ? Result.None : await WithHandler(options.
 {
     // The earlier phases left their events in the outbox, and a member's next commit publishes them before its own:
     // they are counted, but only this phase's events are timed.
+    // Not settled first: the one run that settled this handler for 22 s before the phase timed the outbox's backlog of
+    // those seconds (commit to publication p50 82 s, against 4 s without), not the phase.
     topic.Since = TimeProvider.System.GetUtcNow();
     var e2e = await EndToEnd(http, options, run, "on");
     Console.WriteLine(e2e.Format("end to end, publication on  (HTTP POST /api/purchases)", "purchases/s"));
@@ -207,30 +225,59 @@ static async Task<Result> WithHandler(string dll, string connection, IReadOnlyDi
     }
 }
 
+// Right after an app phase, the same requests made with the SDK alone, on the app's own tables: a read of a member row
+// like the app's, a claim in the app's claims table, and one transaction adding rows with the properties of one of the
+// app's purchases and replacing the member row. Azurite's cost per request grows with what a table holds (an insert into
+// a table of one-row partitions, as the claims are, takes it longer the more rows the table has), and these pay it as
+// the phase did; the raw phases before the app, on fresh tables, do not.
+static async Task SameRequestsRaw(TableServiceClient tables, Options options, string run, string what, Result app)
+{
+    var rows = await AppRows.FromAsync(tables, $"bench-{run}-0");
+    var claims = 0;
+    await foreach (var page in tables.GetTableClient(Loyalty.Adapters.Storage.Tables.Claims).QueryAsync<TableEntity>(select: ["PartitionKey"], maxPerPage: 1000).AsPages())
+    {
+        claims += page.Values.Count;
+    }
+
+    var raw = rows is null ? Result.None : await RawTransactions(tables, options, RawShape.ReadClaimTransaction, rows);
+    Console.WriteLine(raw.Format($"  the same requests with the SDK alone, right after, on the app's tables ({claims:N0} claims; {rows?.Added} rows added and the member row replaced)", "tx/s"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what} / the same requests raw: {100 * app.Rate / raw.Rate:F1} %; p95 {app.P95 / raw.P95:F2} ×"));
+}
+
 static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))];
 
-static async Task<Result> RawTransactions(TableServiceClient tables, Options options, RawShape shape)
+static async Task<Result> RawTransactions(TableServiceClient tables, Options options, RawShape shape, AppRows? app = null)
 {
-    var table = tables.GetTableClient("benchraw" + Guid.NewGuid().ToString("N")[..8]);
-    var claims = tables.GetTableClient("benchclaims" + Guid.NewGuid().ToString("N")[..8]);
-    await Task.WhenAll(table.CreateAsync(), claims.CreateAsync());
+    // Fresh tables, deleted after; with the app's rows, the app's own tables (members under partitions of their own).
+    var table = tables.GetTableClient(app is null ? "benchraw" + Guid.NewGuid().ToString("N")[..8] : Loyalty.Adapters.Storage.Tables.Members);
+    var claims = tables.GetTableClient(app is null ? "benchclaims" + Guid.NewGuid().ToString("N")[..8] : Loyalty.Adapters.Storage.Tables.Claims);
+    if (app is null)
+    {
+        await Task.WhenAll(table.CreateAsync(), claims.CreateAsync());
+    }
+
+    var prefix = app is null ? "m" : $"raw-{Guid.NewGuid():N}"[..12] + "-";
     try
     {
         var etags = new ETag[options.Members];
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = options.Clients }, async (m, ct) =>
-            etags[m] = (await table.AddEntityAsync(RawMemberRow(m, 0), ct)).Headers.ETag!.Value);
+            etags[m] = (await table.AddEntityAsync(app?.Member($"{prefix}{m}") ?? RawMemberRow(m, 0), ct)).Headers.ETag!.Value);
 
         var seq = new long[options.Members];
         return await Measure(options, async (client, n) =>
         {
             var m = client + (n % (options.Members / options.Clients) * options.Clients);
-            await RawPurchase(table, claims, shape, m, $"{client}-{n}-{Guid.NewGuid():N}", etags, seq);
+            var id = $"{client}-{n}-{Guid.NewGuid():N}";
+            await (app is null ? RawPurchase(table, claims, shape, m, id, etags, seq) : app.PurchaseAsync(table, claims, $"{prefix}{m}", id));
             return true;
         });
     }
     finally
     {
-        await Task.WhenAll(table.DeleteAsync(), claims.DeleteAsync());
+        if (app is null)
+        {
+            await Task.WhenAll(table.DeleteAsync(), claims.DeleteAsync());
+        }
     }
 }
 
@@ -366,11 +413,11 @@ static async Task<Result> RawLookups(TableServiceClient tables, Options options)
     }
 }
 
-static async Task<Result> LookupThenPurchase(HttpClient http, Options options, string run) => await Measure(options, async (client, n) =>
+static async Task<Result> LookupThenPurchase(HttpClient http, Options options, string run, string phase = "pair") => await Measure(options, async (client, n) =>
 {
     var m = client + (n % (options.Members / options.Clients) * options.Clients);
     using var lookup = await http.GetAsync($"/api/members/bench-{run}-{m}");
-    var body = $$"""{"purchaseId":"{{run}}-pair-{{client}}-{{n}}","memberId":"bench-{{run}}-{{m}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""";
+    var body = $$"""{"purchaseId":"{{run}}-{{phase}}-{{client}}-{{n}}","memberId":"bench-{{run}}-{{m}}","amount":10.50,"currency":"USD","occurredAt":"2026-01-01T10:00:00Z"}""";
     using var purchase = await http.PostAsync("/api/purchases", Json(body));
     return lookup.StatusCode == HttpStatusCode.OK && purchase.StatusCode == HttpStatusCode.Created;
 });
@@ -419,6 +466,38 @@ static async Task<(double Direct, double Proxied)> RoundTrips(TableServiceClient
 }
 
 static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+// A handler just started compiles its hot path in tiers (quick JIT, then instrumented, then optimised with what the
+// instrumented code saw), and under load on two shared cores that takes seconds, during which it spends several times
+// the processor time per operation it spends warm. Before a new handler's first measured phase, the phase's operation
+// runs in windows of 2 s until the runtime's tiered compilation thread (".NET Tiered Com") used under 1 % of the
+// handler's processor time in a window: nothing is left to recompile (at most --settle seconds; 0: no settling).
+static async Task Settle(Options options, string what, Func<Options, int, Task<Result>> phase)
+{
+    if (options.Settle <= 0)
+    {
+        return;
+    }
+
+    var window = options with { Warmup = 0, Seconds = 2 };
+    var clock = Stopwatch.StartNew();
+    Result first = Result.None, last = Result.None;
+    double tiering = 0, handler = 0;
+    for (var k = 0; clock.Elapsed.TotalSeconds < options.Settle; k++)
+    {
+        var (tieringBefore, handlerBefore) = (Cpu.Tiering(), Cpu.Now().Handler);
+        last = await phase(window, k);
+        (tiering, handler) = (Cpu.Tiering() - tieringBefore, Cpu.Now().Handler - handlerBefore);
+        first = k == 0 ? last : first;
+        if (tiering < 0.01 * handler)
+        {
+            break;
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  a new handler settling ({what}): {clock.Elapsed.TotalSeconds:F0} s until its tiered compilation thread used {100 * tiering / handler:F1} % of its processor time in 2 s; per operation {first.CpuPerOperation.Handler:F2} ms in the first 2 s ({first.Rate:F0}/s), {last.CpuPerOperation.Handler:F2} ms in the last ({last.Rate:F0}/s)"));
+}
 
 // Runs the operation from every client in a loop: a warm-up, then the measured window.
 static async Task<Result> Measure(Options options, Func<int, int, Task<bool>> operation)
@@ -562,6 +641,34 @@ internal static class Cpu
 
     public static CpuTimes Now() => new(Of(HandlerPid), Of(AzuritePid), Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
 
+    /// <summary>Processor time (ms) of the handler's tiered compilation thread(s) alive now: the runtime names the thread
+    /// that recompiles hot methods ".NET Tiered Compilation Worker", which Linux cuts to 15 characters.</summary>
+    public static double Tiering()
+    {
+        if (HandlerPid is not { } p || !Directory.Exists($"/proc/{p}/task"))
+        {
+            return 0;
+        }
+
+        var total = 0.0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{p}/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                {
+                    total += Ticks(File.ReadAllText(Path.Combine(task, "stat")));
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return total;
+    }
+
     // /proc/<pid>/stat: utime and stime are the 14th and 15th fields, in clock ticks (100 per second on Linux).
     private static double Of(int? pid)
     {
@@ -570,7 +677,11 @@ internal static class Cpu
             return 0;
         }
 
-        var stat = File.ReadAllText($"/proc/{p}/stat");
+        return Ticks(File.ReadAllText($"/proc/{p}/stat"));
+    }
+
+    private static double Ticks(string stat)
+    {
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
     }
@@ -585,7 +696,7 @@ internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy
     public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref count);
 }
 
-internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members, IReadOnlySet<string>? Only = null, double StorageLatency = 0)
+internal sealed record Options(string HandlerPath, int Clients, double Seconds, double Warmup, int Members, IReadOnlySet<string>? Only = null, double StorageLatency = 0, double Settle = 60)
 {
     /// <summary>Whether the phase runs: all of them unless <c>--only</c> names some.</summary>
     public bool Runs(string phase) => Only is null || Only.Contains(phase);
@@ -602,7 +713,8 @@ internal sealed record Options(string HandlerPath, int Clients, double Seconds, 
             double.Parse(Value("--warmup", "3"), CultureInfo.InvariantCulture),
             Math.Max(clients, members / clients * clients),
             Value("--only", "") is { Length: > 0 } only ? only.Split(',').ToHashSet(StringComparer.Ordinal) : null,
-            double.Parse(Value("--storage-latency", "0"), CultureInfo.InvariantCulture));
+            double.Parse(Value("--storage-latency", "0"), CultureInfo.InvariantCulture),
+            double.Parse(Value("--settle", "60"), CultureInfo.InvariantCulture));
     }
 }
 
@@ -720,5 +832,68 @@ internal sealed class Handler : IDisposable
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+// The rows one of the app's purchases wrote (its operation, ledger entries and events, and the member row after it),
+// read back from the app's tables after its phases, to replay with the SDK alone: a read of the member row, a claim of
+// the app's shape, and one transaction adding rows with the same properties and replacing the member row. Azurite's
+// processor time grows with the properties of what it stores, and the app's member row carries about 35 of them.
+internal sealed class AppRows(TableEntity member, IReadOnlyList<TableEntity> added, TableEntity claim)
+{
+    public static async Task<AppRows?> FromAsync(TableServiceClient tables, string memberId)
+    {
+        var members = tables.GetTableClient(Loyalty.Adapters.Storage.Tables.Members);
+        var rows = new List<TableEntity>();
+        await foreach (var row in members.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {memberId}")))
+        {
+            rows.Add(row);
+        }
+
+        var member = rows.FirstOrDefault(r => r.RowKey == "member");
+        var op = rows.LastOrDefault(r => r.RowKey.StartsWith("op|purchase|", StringComparison.Ordinal));
+        if (member is null || op is null)
+        {
+            return null;
+        }
+
+        // The entries and events of that purchase: those its operation row names, and the events caused by it.
+        var entries = (op.GetString("Entries") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(seq => rows.First(r => r.RowKey.StartsWith("entry|", StringComparison.Ordinal) && r.GetInt64("Seq") == long.Parse(seq, CultureInfo.InvariantCulture)));
+        var events = rows.Where(r => r.RowKey.StartsWith("event|", StringComparison.Ordinal) && r.GetString("Cause") == "purchase " + op.RowKey["op|purchase|".Length..]);
+        var claims = tables.GetTableClient(Loyalty.Adapters.Storage.Tables.Claims);
+        TableEntity? claim = null;
+        await foreach (var row in claims.QueryAsync<TableEntity>(maxPerPage: 1))
+        {
+            claim = row;
+            break;
+        }
+
+        return claim is null ? null : new AppRows(member, [op, .. entries, .. events], claim);
+    }
+
+    /// <summary>The app's rows added per purchase, for the header.</summary>
+    public int Added => added.Count;
+
+    public TableEntity Member(string partition) => Copy(member, partition, member.RowKey);
+
+    public async Task PurchaseAsync(TableClient table, TableClient claims, string partition, string id)
+    {
+        var read = (await table.GetEntityAsync<TableEntity>(partition, member.RowKey)).Value;
+        await claims.AddEntityAsync(Copy(claim, $"purchase|{id}", ""));
+        var actions = added.Select((row, i) => new TableTransactionAction(TableTransactionActionType.Add, Copy(row, partition, $"{row.RowKey.Split('|')[0]}|{id}|{i}")))
+            .Append(new TableTransactionAction(TableTransactionActionType.UpdateReplace, Copy(read, partition, read.RowKey), read.ETag));
+        await table.SubmitTransactionAsync(actions);
+    }
+
+    private static TableEntity Copy(TableEntity from, string partition, string rowKey)
+    {
+        var copy = new TableEntity(partition, rowKey);
+        foreach (var (name, value) in from.Where(p => p.Key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")))
+        {
+            copy[name] = value;
+        }
+
+        return copy;
     }
 }
