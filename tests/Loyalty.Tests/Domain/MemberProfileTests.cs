@@ -33,6 +33,7 @@ public sealed class MemberProfileTests
         {
             [nameof(MemberProfile.FirstName)] = Profile with { FirstName = "Bo" },
             [nameof(MemberProfile.Phone)] = Profile with { Phone = "+14255550124" },
+            [nameof(MemberProfile.PhoneSince)] = Profile with { PhoneSince = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero) },
             [nameof(MemberProfile.Birthday)] = Profile with { Birthday = null },
             [nameof(MemberProfile.Locale)] = Profile with { Locale = "ru" },
             [nameof(MemberProfile.TimeZone)] = Profile with { TimeZone = "Europe/Moscow" },
