@@ -178,8 +178,8 @@ if (options.Runs("drain"))
     Console.WriteLine(string.Create(inv, $"queue drain (standalone runner, {QueueDrain.Purchases:N0} purchases over {QueueDrain.Members:N0} members): {drain.Rate,8:F1} purchases/s recorded ({drain.Errors} left or poisoned; CPU per purchase: {drain.CpuPerOperation}); raw queue drain {rawDrain.Rate:F1}/s = {100 * drain.Rate / rawDrain.Rate:F1} %; HTTP cold {cold.Rate:F1}/s, HTTP one after another {off.Rate:F1}/s"));
 }
 
-// The raw baselines again, on the tables service the app phases have filled: Azurite's cost per request grows with what
-// it holds, which the first raw phases, run on a fresh one, did not pay. The ratios to both say how much of a gap is that.
+// The raw baselines again, after the app phases, on fresh tables of the Azurite they filled (the first raw phases also
+// ran on a benchmark process still compiling). What the app's own full tables cost is measured by SameRequestsRaw.
 if (options.Runs("pairs") || options.Runs("cold"))
 {
     var rawReadAfter = await RawTransactions(tables, options, RawShape.ReadThenTransaction);
