@@ -11,10 +11,19 @@ cd "$repo_root"
 
 ensure_node_modules
 dotnet build tests/Loyalty.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+# The handler as deployed: the native executable eng/package.sh publishes. BENCH_HANDLER=<path> runs another, e.g. the
+# JIT-compiled src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll.
+handler=${BENCH_HANDLER:-}
+if [ "${1:-}" = import ]; then
+  handler=src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll  # not started: the import runs the CLI
+elif [ -z "$handler" ]; then
+  bash eng/package.sh >/dev/null
+  handler=artifacts/publish/linux-x64/Loyalty.Functions
+fi
 start_azurite memory "$repo_root/artifacts/bench/azurite.log"
 export BENCH_AZURITE_PID=${children[-1]}
 # In the background and waited for, so the trap stops it too when this script is stopped.
 dotnet tests/Loyalty.Benchmarks/bin/Release/net10.0/Loyalty.Benchmarks.dll \
-  src/Loyalty.Functions/bin/Release/net10.0/Loyalty.Functions.dll "$@" &
+  "$handler" "$@" &
 children+=($!)
 wait $!

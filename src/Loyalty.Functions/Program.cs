@@ -62,6 +62,9 @@ services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
     // Numbers are written, and described, as numbers only (the web default also reads them from strings).
     o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+    // The generated serializer code alone (Native AOT): no reflection to fall back on, in any build.
+    o.SerializerOptions.TypeInfoResolverChain.Clear();
+    o.SerializerOptions.TypeInfoResolverChain.Add(ApiJson.Default);
 });
 services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseOwnTypes);
 services.AddExceptionHandler<TransientFailures>();

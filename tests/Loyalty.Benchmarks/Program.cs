@@ -707,7 +707,7 @@ internal sealed record Options(string HandlerPath, int Clients, double Seconds, 
         var clients = int.Parse(Value("--clients", "16"), CultureInfo.InvariantCulture);
         var members = int.Parse(Value("--members", "256"), CultureInfo.InvariantCulture);
         return new Options(
-            args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : throw new ArgumentException("The first argument is the handler's Loyalty.Functions.dll."),
+            args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : throw new ArgumentException("The first argument is the handler: the native executable, or Loyalty.Functions.dll."),
             clients,
             double.Parse(Value("--seconds", "15"), CultureInfo.InvariantCulture),
             double.Parse(Value("--warmup", "3"), CultureInfo.InvariantCulture),
@@ -734,8 +734,14 @@ internal sealed class Handler : IDisposable
     public static Handler Start(string dll, string connection, IReadOnlyDictionary<string, string> settings)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
+        // The native handler (eng/package.sh) runs as itself; a JIT-compiled one (a .dll) under dotnet.
+        var native = !dll.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(native ? dll : "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (!native)
+        {
+            start.ArgumentList.Add(dll);
+        }
+
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment[StorageAccount.SettingName] = connection;

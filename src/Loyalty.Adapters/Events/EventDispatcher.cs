@@ -1,8 +1,9 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using System.Threading.Channels;
 using Azure;
-using Azure.Messaging;
 using Loyalty.Domain;
 using Microsoft.Extensions.Logging;
 
@@ -189,18 +190,30 @@ public sealed partial class EventDispatcher(EventOutbox outbox, EventSink? sink,
         return new SweepRun(hints.Count, published, settled, failures);
     }
 
-    /// <summary>The CloudEvent of a stored event: <c>id</c> and <c>sequence</c> from the member's sequence number, so
-    /// every delivery of it is the same event.</summary>
-    public CloudEvent ToCloudEvent(StoredEvent e)
+    /// <summary>The CloudEvent of a stored event in the structured JSON format (CloudEvents 1.0): <c>id</c> and
+    /// <c>sequence</c> from the member's sequence number, so every delivery of it is the same event; the data as the
+    /// outbox stored it. Written here rather than through the SDK's <c>CloudEvent</c>, whose serializer needs
+    /// reflection, which the handler does not have under Native AOT.</summary>
+    public ReadOnlyMemory<byte> ToCloudEvent(StoredEvent e)
     {
-        var cloudEvent = new CloudEvent(source, e.Type, BinaryData.FromString(e.DataJson), "application/json", CloudEventDataFormat.Json)
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            Id = e.Id,
-            Subject = e.Subject,
-            Time = e.Time,
-        };
-        cloudEvent.ExtensionAttributes["sequence"] = e.Sequence;
-        return cloudEvent;
+            json.WriteStartObject();
+            json.WriteString("specversion", "1.0");
+            json.WriteString("id", e.Id);
+            json.WriteString("source", source);
+            json.WriteString("type", e.Type);
+            json.WriteString("subject", e.Subject);
+            json.WriteString("time", e.Time);
+            json.WriteString("sequence", e.Sequence);
+            json.WriteString("datacontenttype", "application/json");
+            json.WritePropertyName("data");
+            json.WriteRawValue(e.DataJson);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
     }
 
     /// <summary>The default CloudEvents <c>source</c>: <c>/programs/</c> and the program's name in lower case, letters

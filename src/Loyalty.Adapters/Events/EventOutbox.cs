@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Loyalty.Adapters.Json;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Events;
@@ -51,7 +52,7 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
     public const string CursorRowKey = "eventcursor";
     private const string PendingPartition = "pending";
 
-    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+    private static readonly JsonSerializerOptions Json = StorageJson.Web;
 
     private readonly TableClient members = service.GetTableClient(Tables.Members);
     private readonly TableClient pending = service.GetTableClient(Tables.EventsPending);
@@ -72,7 +73,7 @@ public sealed class EventOutbox(TableServiceClient service, TimeProvider time, E
 
     /// <summary>A change's events as the outbox keeps them, numbered after the member's <paramref name="lastSeq"/>.</summary>
     public static IReadOnlyList<StoredEvent> Number(MemberId member, long lastSeq, IReadOnlyList<DomainEvent> events, DateTimeOffset at, string cause) =>
-        [.. events.Select((e, i) => new StoredEvent(member, lastSeq + i + 1, e.Type, at, JsonSerializer.Serialize(e.Data, e.Kind.Data, Json), cause))];
+        [.. events.Select((e, i) => new StoredEvent(member, lastSeq + i + 1, e.Type, at, JsonSerializer.Serialize(e.Data, Json.GetTypeInfo(e.Kind.Data)), cause))];
 
     /// <summary>The transaction actions that add the events' rows.</summary>
     public static IEnumerable<TableTransactionAction> Rows(IEnumerable<StoredEvent> events) =>

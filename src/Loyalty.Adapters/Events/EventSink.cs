@@ -1,8 +1,8 @@
-using System.Text.Json;
+using System.Buffers;
+using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Identity;
-using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Azure.Storage.Queues;
 
@@ -15,7 +15,7 @@ public abstract class EventSink
     public abstract string Description { get; }
 
     /// <summary>Sends the events in order; throws when they were not accepted (then none counts as sent).</summary>
-    public abstract Task SendAsync(IReadOnlyList<CloudEvent> events, CancellationToken ct);
+    public abstract Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken ct);
 
     /// <summary>The sink the settings name (the queue when both are set), or null: then events stay in the outbox.</summary>
     public static EventSink? Create(EventSettings settings, QueueServiceClient queues, TokenCredential? identity = null)
@@ -51,7 +51,27 @@ public sealed class EventGridSink(EventGridPublisherClient client, Uri endpoint,
 {
     public override string Description => $"the Event Grid topic at {endpoint.GetLeftPart(UriPartial.Path)} ({(withKey ? "access key" : "managed identity")})";
 
-    public override async Task SendAsync(IReadOnlyList<CloudEvent> events, CancellationToken ct) => await client.SendEventsAsync(events, ct);
+    public override async Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken ct) =>
+        await client.SendEncodedCloudEventsAsync(Batch(events), ct);
+
+    /// <summary>The events as one JSON array (<c>application/cloudevents-batch+json</c>).</summary>
+    private static ReadOnlyMemory<byte> Batch(IReadOnlyList<ReadOnlyMemory<byte>> events)
+    {
+        var batch = new ArrayBufferWriter<byte>();
+        batch.Write("["u8);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (i > 0)
+            {
+                batch.Write(","u8);
+            }
+
+            batch.Write(events[i].Span);
+        }
+
+        batch.Write("]"u8);
+        return batch.WrittenMemory;
+    }
 }
 
 /// <summary>A Storage queue: one message per event, the CloudEvent's JSON, sent one after the other in order.</summary>
@@ -61,7 +81,7 @@ public sealed class QueueSink(QueueClient queue) : EventSink
 
     public override string Description => $"the Storage queue '{queue.Name}'";
 
-    public override async Task SendAsync(IReadOnlyList<CloudEvent> events, CancellationToken ct)
+    public override async Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken ct)
     {
         if (!created)
         {
@@ -71,7 +91,7 @@ public sealed class QueueSink(QueueClient queue) : EventSink
 
         foreach (var e in events)
         {
-            await queue.SendMessageAsync(JsonSerializer.Serialize(e), ct);
+            await queue.SendMessageAsync(Encoding.UTF8.GetString(e.Span), ct);
         }
     }
 }

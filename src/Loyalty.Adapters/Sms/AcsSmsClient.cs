@@ -16,10 +16,7 @@ namespace Loyalty.Adapters.Sms;
 /// Register with <see cref="SmsServiceCollectionExtensions.AddAcsSms"/>.</summary>
 public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions> options, TimeProvider time, ILogger<AcsSmsClient> logger)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static readonly AcsJson Json = AcsJson.Default;
 
     /// <summary>Sends <paramref name="message"/>, or in a dry run only logs that it would have. Outcomes are
     /// results (see <see cref="SmsSendResult"/>); cancellation by the caller throws.</summary>
@@ -54,7 +51,7 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
                 [new Recipient(message.To, message.Repeatability.RequestId.ToString("D"), message.Repeatability.FirstSentRfc1123)],
                 message.Body,
                 new SendOptions(message.EnableDeliveryReport, message.Tag)),
-            Json);
+            Json.SendRequest);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(connection.Endpoint, $"sms?api-version={Uri.EscapeDataString(settings.ApiVersion)}"))
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
@@ -91,7 +88,7 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
             SendResponse? answer;
             try
             {
-                answer = await response.Content.ReadFromJsonAsync<SendResponse>(Json, cancellationToken);
+                answer = await response.Content.ReadFromJsonAsync(Json.SendResponse, cancellationToken);
             }
             catch (JsonException)
             {
@@ -127,7 +124,7 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
     {
         try
         {
-            var error = await response.Content.ReadFromJsonAsync<ErrorResponse>(Json, cancellationToken);
+            var error = await response.Content.ReadFromJsonAsync(Json.ErrorResponse, cancellationToken);
             return error?.Error is { } e ? $"{e.Code}: {e.Message}" : null;
         }
         catch (JsonException)
@@ -183,4 +180,11 @@ public sealed partial class AcsSmsClient(HttpClient http, IOptions<AcsSmsOptions
     private sealed record ErrorResponse(ErrorDetail? Error);
 
     private sealed record ErrorDetail(string? Code, string? Message);
+
+    /// <summary>ACS's request and answers as JSON, the serializer's code generated at build time (Native AOT).</summary>
+    [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonSerializable(typeof(SendRequest))]
+    [JsonSerializable(typeof(SendResponse))]
+    [JsonSerializable(typeof(ErrorResponse))]
+    private sealed partial class AcsJson : JsonSerializerContext;
 }

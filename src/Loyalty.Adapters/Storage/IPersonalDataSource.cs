@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Loyalty.Domain;
 
 namespace Loyalty.Adapters.Storage;
@@ -11,8 +12,8 @@ public interface IPersonalDataSource
     /// <summary>The property name of its section in the export, e.g. <c>outreach</c>.</summary>
     string Section { get; }
 
-    /// <summary>What it holds about the member, as a JSON-serialisable value.</summary>
-    Task<object?> ExportAsync(MemberId member, CancellationToken ct);
+    /// <summary>What it holds about the member, as JSON (the handler serializes nothing by reflection: Native AOT).</summary>
+    Task<JsonNode?> ExportAsync(MemberId member, CancellationToken ct);
 
     /// <summary>Deletes or anonymises what it holds about the member. Called on every erasure request, after the member
     /// row is anonymised (so it must find the data by member id, and be idempotent: a repeated or resumed erasure calls it again).</summary>

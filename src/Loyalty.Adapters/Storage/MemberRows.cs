@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Collections.Immutable;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Azure.Data.Tables;
+using Loyalty.Adapters.Json;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
@@ -118,10 +118,10 @@ internal static class MemberRows
             ["Months"] = Join(account.Months.Select(m => (m.Key.ToString(), $"{Inv(m.Value.Spend)}/{Inv(m.Value.Points)}"))),
             ["TierReviewOn"] = account.TierReviewOn is { } review ? Day(review) : null,
             ["Owed"] = account.Owed.Value,
-            ["Grants"] = account.Grants.IsEmpty ? null : JsonSerializer.Serialize(account.Grants, Json),
-            ["Vouchers"] = account.Vouchers.IsEmpty ? null : JsonSerializer.Serialize(account.Vouchers, Json),
-            ["Holds"] = account.Holds.IsEmpty ? null : JsonSerializer.Serialize(account.Holds, Json),
-            ["Pending"] = account.Pending.IsEmpty ? null : JsonSerializer.Serialize(account.Pending, Json),
+            ["Grants"] = account.Grants.IsEmpty ? null : JsonSerializer.Serialize(account.Grants, Json.For<ImmutableList<Grant>>()),
+            ["Vouchers"] = account.Vouchers.IsEmpty ? null : JsonSerializer.Serialize(account.Vouchers, Json.For<ImmutableList<Voucher>>()),
+            ["Holds"] = account.Holds.IsEmpty ? null : JsonSerializer.Serialize(account.Holds, Json.For<ImmutableList<Hold>>()),
+            ["Pending"] = account.Pending.IsEmpty ? null : JsonSerializer.Serialize(account.Pending, Json.For<ImmutableList<PendingPoints>>()),
 
             // Derived, for people reading the table in Storage Explorer; never read back.
             ["Balance"] = account.Balance.Value,
@@ -149,9 +149,9 @@ internal static class MemberRows
         row.GetString("Reference") ?? "",
         row.GetString("Note"));
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
+    private static readonly JsonSerializerOptions Json = StorageJson.Rows;
 
-    private static T? FromJson<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, Json);
+    private static T? FromJson<T>(string? json) => json is null ? default : JsonSerializer.Deserialize(json, Json.For<T>());
 
     // Lots and months sit in the member row as "key=value;key=value" lists ("2027-11-24=150;never=20"),
     // so a debit that touches any number of lots is still one row replaced in the transaction (a transaction

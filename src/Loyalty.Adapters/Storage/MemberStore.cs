@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Events;
+using Loyalty.Adapters.Json;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Operations;
@@ -290,7 +291,7 @@ public sealed partial class MemberStore(
         {
             ["Kind"] = operation.Key.Kind,
             ["Hash"] = operation.Fingerprint,
-            ["Result"] = JsonSerializer.Serialize(outcome.Result, Json),
+            ["Result"] = JsonSerializer.Serialize(outcome.Result, Json.For<T?>()),
             ["Details"] = outcome.Record is { } record ? Serialize(record) : null,
             ["Entries"] = string.Join(',', posting.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture))),
             ["RecordedAt"] = posting.RecordedAt,
@@ -306,5 +307,5 @@ public sealed partial class MemberStore(
     private static IReadOnlySet<string> Union(IReadOnlySet<string> a, IReadOnlySet<string> b) =>
         b.Count == 0 ? a : a.Union(b).ToHashSet(StringComparer.Ordinal);
 
-    private static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Json);
+    private static string Serialize(object value) => JsonSerializer.Serialize(value, Json.GetTypeInfo(value.GetType()));
 }

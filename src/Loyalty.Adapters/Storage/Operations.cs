@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure;
+using Loyalty.Adapters.Json;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
@@ -65,11 +66,11 @@ public sealed record ProfileSave(bool Created, StoredMember? Member, Refusal? Re
 /// <summary>An operation row read back: the request fingerprint, the result, and the record it keeps.</summary>
 public sealed record StoredOperation(OperationKey Key, string RequestHash, string ResultJson, string? RecordJson, IReadOnlyList<long> Entries, ETag ETag)
 {
-    public static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+    public static readonly JsonSerializerOptions Json = StorageJson.Web;
 
-    public TRecord? Record<TRecord>() => RecordJson is null ? default : JsonSerializer.Deserialize<TRecord>(RecordJson, Json);
+    public TRecord? Record<TRecord>() => RecordJson is null ? default : JsonSerializer.Deserialize(RecordJson, Json.For<TRecord>());
 
-    public object? Record(Type type) => RecordJson is null ? null : JsonSerializer.Deserialize(RecordJson, type, Json);
+    public object? Record(Type type) => RecordJson is null ? null : JsonSerializer.Deserialize(RecordJson, Json.GetTypeInfo(type));
 
-    public TResult? Result<TResult>() => JsonSerializer.Deserialize<TResult>(ResultJson, Json);
+    public TResult? Result<TResult>() => JsonSerializer.Deserialize(ResultJson, Json.For<TResult>());
 }

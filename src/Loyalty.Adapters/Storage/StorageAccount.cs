@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
@@ -49,6 +50,9 @@ public sealed class StorageAccount
 
     public static StorageAccount FromConnectionString(string connectionString) => new(connectionString, null, null, null);
 
+    // The SDK makes each entity it reads with Activator.CreateInstance<TableEntity>(), which the native handler's trimming
+    // does not see: the constructor is kept here.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
     public TableServiceClient CreateTableServiceClient(TableClientOptions? options = null)
     {
         options ??= DefaultTableOptions();

@@ -1,3 +1,7 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
+
 namespace Loyalty.Adapters.Storage;
 
 /// <summary>The tables the app uses. The members table holds one partition per member; the others are small
@@ -48,4 +52,18 @@ public static class Tables
     public const string EventCleanup = "eventcleanup";
 
     public static readonly IReadOnlyList<string> All = [Members, Birthdays, LastPurchase, LotExpiry, TierReview, Phones, Rewards, Audit, Claims, EventsPending, EventCleanup, Sending];
+
+    /// <summary>Creates those of <see cref="All"/> that do not exist yet. With <c>CreateTableAsync</c>, a 409 "already
+    /// exists" taken as done: the SDK's <c>CreateTableIfNotExistsAsync</c> serializes its request body by reflection
+    /// (Azure.Data.Tables 12.13), which the native handler does not have.</summary>
+    public static Task CreateAllAsync(TableServiceClient service, CancellationToken ct) => Task.WhenAll(All.Select(async table =>
+    {
+        try
+        {
+            await service.CreateTableAsync(table, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 409 && e.ErrorCode == TableErrorCode.TableAlreadyExists)
+        {
+        }
+    }));
 }

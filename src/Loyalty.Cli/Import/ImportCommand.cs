@@ -64,7 +64,7 @@ internal static class ImportCommand
             $"Checked {Path.GetFileName(membersPath)}{(purchasesPath is null ? "" : " and " + Path.GetFileName(purchasesPath))}: {LoyaltyCli.Plural(file.Members.Count, "member")} to import with {LoyaltyCli.Plural(file.Members.Sum(m => m.Purchases.Count), "purchase")}; {LoyaltyCli.Plural(rejections.Count, "row")} rejected."));
 
         var tables = context.Storage().CreateTableServiceClient(TableOptions(context));
-        await Task.WhenAll(Tables.All.Select(t => tables.CreateTableIfNotExistsAsync(t, ct)));
+        await Tables.CreateAllAsync(tables, ct);
         // What the import commits is counted as the app counts its operations, under the source "import" (sent when
         // APPLICATIONINSIGHTS_CONNECTION_STRING is set), so that a day's metrics still add up to that day's ledger.
         var (metrics, export) = TelemetrySetup.ToolLedgerMetrics(context.Configuration, program, OperationKinds.Import);

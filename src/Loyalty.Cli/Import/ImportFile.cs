@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Loyalty.Adapters.Json;
 using Loyalty.Domain;
 using Loyalty.Domain.Ledger;
 using Loyalty.Domain.Members;
@@ -14,6 +17,10 @@ using Microsoft.AspNetCore.Http;
 using nietras.SeparatedValues;
 
 namespace Loyalty.Cli.Import;
+
+/// <summary>The import's row type as JSON, the serializer's code generated at build time like the API's.</summary>
+[JsonSerializable(typeof(MemberRow))]
+internal sealed partial class ImportJson : JsonSerializerContext;
 
 /// <summary>A member row as the file gives it, before validation: the profile fields of <c>PUT /api/members/{id}</c>
 /// and the account of the old system. CSV cells and JSON-lines properties both become one of these.</summary>
@@ -441,10 +448,16 @@ internal sealed class ImportFile
         return lots;
     }
 
+    // As the API reads a body, with the import's own row type beside the API's.
+    private static readonly JsonSerializerOptions RowJson = new(JsonBody.Options)
+    {
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(ImportJson.Default, JsonBody.Options.TypeInfoResolver),
+    };
+
     private static (T? Value, List<(string Field, string Reason)> Faults) Parse<T>(string json)
         where T : class
     {
-        var (value, problem) = JsonBody.Parse<T>(Encoding.UTF8.GetBytes(json));
+        var (value, problem) = JsonBody.Parse(Encoding.UTF8.GetBytes(json), type: RowJson.For<T>());
         var faults = (problem?.ProblemDetails as HttpValidationProblemDetails)?.Errors
             .SelectMany(e => e.Value.Select(reason => (e.Key, reason))).ToList() ?? [];
         if (problem is not null && faults.Count == 0)

@@ -18,39 +18,39 @@ public sealed record OutreachDefinition
     private const string Path = "outreach";
 
     /// <summary>Campaign name (<see cref="CampaignNames"/>) → locale (BCP 47) → template.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Templates { get; init; } =
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Templates { get; set; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
 
     /// <summary>Locale → opt-out hint, over <see cref="DefaultTemplates.OptOut"/>.</summary>
-    public IReadOnlyDictionary<string, string> OptOut { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> OptOut { get; set; } = new Dictionary<string, string>();
 
     /// <summary>The hours of the member's own day when messages may go out. Default 10:00–20:00.</summary>
-    public SendingWindow SendingWindow { get; init; } = new();
+    public SendingWindow SendingWindow { get; set; } = new();
 
     /// <summary>Marketing messages a member gets in any 7 days at most (never more than one a day). Default 3.</summary>
-    public int MaxPerWeek { get; init; } = 3;
+    public int MaxPerWeek { get; set; } = 3;
 
     /// <summary>How many days ahead of an expiry the warning goes out. Default 30.</summary>
-    public int ExpiryWarningDays { get; init; } = 30;
+    public int ExpiryWarningDays { get; set; } = 30;
 
     /// <summary>Dormancy thresholds for win-back messages.</summary>
-    public WinBackRules WinBack { get; init; } = new();
+    public WinBackRules WinBack { get; set; } = new();
 
     /// <summary>Whether a consent given through the API waits for the member's YES, and for how long. On unless the
     /// program turns it off.</summary>
-    public DoubleOptInRules DoubleOptIn { get; init; } = new();
+    public DoubleOptInRules DoubleOptIn { get; set; } = new();
 
     /// <summary>How to reach the program, per locale, for HELP answers (e.g. <c>"Questions: +1 425 555 0100."</c>).</summary>
-    public IReadOnlyDictionary<string, string> Contact { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Contact { get; set; } = new Dictionary<string, string>();
 
     /// <summary>Whether a STOP and a START are confirmed by a reply (only ever where the sender can take replies). Default on.</summary>
-    public bool Confirmations { get; init; } = true;
+    public bool Confirmations { get; set; } = true;
 
     /// <summary>Balance answers a member's number gets in a day at most. Default 3.</summary>
-    public int BalanceRepliesPerDay { get; init; } = 3;
+    public int BalanceRepliesPerDay { get; set; } = 3;
 
     /// <summary>Which transactional messages the program sends (both off unless turned on).</summary>
-    public TransactionalRules Transactional { get; init; } = new();
+    public TransactionalRules Transactional { get; set; } = new();
 
     /// <summary>How the program asks for SMS consent.</summary>
     public Operations.ConsentPolicy ConsentPolicy => new(DoubleOptIn.Enabled, TimeSpan.FromHours(DoubleOptIn.ExpiresAfterHours));
@@ -318,37 +318,37 @@ public sealed record TemplateReport(
 /// <summary>Double opt-in: <c>"doubleOptIn": { "enabled": true, "expiresAfterHours": 48 }</c>.</summary>
 public sealed record DoubleOptInRules
 {
-    public bool Enabled { get; init; } = true;
+    public bool Enabled { get; set; } = true;
 
     /// <summary>How long a confirmation request waits for YES before it expires. Default 48 hours.</summary>
-    public int ExpiresAfterHours { get; init; } = 48;
+    public int ExpiresAfterHours { get; set; } = 48;
 }
 
 /// <summary>Transactional messages: <c>"transactional": { "thankYou": true, "voucherIssued": true }</c>.</summary>
 public sealed record TransactionalRules
 {
     /// <summary>A thank-you after each purchase, with the points earned and the balance.</summary>
-    public bool ThankYou { get; init; }
+    public bool ThankYou { get; set; }
 
     /// <summary>A notice when a voucher is issued to the member.</summary>
-    public bool VoucherIssued { get; init; }
+    public bool VoucherIssued { get; set; }
 }
 
 /// <summary>Local hours when messages may be sent: from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive).</summary>
 public sealed record SendingWindow
 {
-    public TimeOnly From { get; init; } = new(10, 0);
+    public TimeOnly From { get; set; } = new(10, 0);
 
-    public TimeOnly To { get; init; } = new(20, 0);
+    public TimeOnly To { get; set; } = new(20, 0);
 }
 
 /// <summary>Days since the last purchase that make a member dormant: <c>winback-at-risk</c> from
 /// <see cref="AtRiskDays"/>, <c>winback-lapsed</c> from <see cref="LapsedDays"/>, nobody after <see cref="GiveUpDays"/>.</summary>
 public sealed record WinBackRules
 {
-    public int AtRiskDays { get; init; } = 90;
+    public int AtRiskDays { get; set; } = 90;
 
-    public int LapsedDays { get; init; } = 180;
+    public int LapsedDays { get; set; } = 180;
 
-    public int GiveUpDays { get; init; } = 360;
+    public int GiveUpDays { get; set; } = 360;
 }

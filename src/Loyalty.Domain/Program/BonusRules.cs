@@ -7,22 +7,22 @@ public sealed record BonusRules
     public const int MaxSpendThresholds = 5;
 
     /// <summary>Points for a member's first purchase.</summary>
-    public FixedBonus? FirstPurchase { get; init; }
+    public FixedBonus? FirstPurchase { get; set; }
 
     /// <summary>Fixed points for a purchase at or above a threshold.</summary>
-    public BigOrderBonus? BigOrder { get; init; }
+    public BigOrderBonus? BigOrder { get; set; }
 
     /// <summary>Date ranges (in the member's time zone) with a multiplier or fixed points.</summary>
-    public IReadOnlyList<Promotion> Promotions { get; init; } = [];
+    public IReadOnlyList<Promotion> Promotions { get; set; } = [];
 
     /// <summary>"Spend X within Y months, get a reward", once per window.</summary>
-    public IReadOnlyList<SpendThreshold> SpendThresholds { get; init; } = [];
+    public IReadOnlyList<SpendThreshold> SpendThresholds { get; set; } = [];
 
     /// <summary>Points for the referrer when the member they referred makes a first purchase. Default 500.</summary>
-    public FixedBonus? Referral { get; init; } = new() { Points = 500 };
+    public FixedBonus? Referral { get; set; } = new() { Points = 500 };
 
     /// <summary>Points on the member's birthday, once a year (credited by the birthday greetings).</summary>
-    public FixedBonus? Birthday { get; init; }
+    public FixedBonus? Birthday { get; set; }
 
     internal void Validate(Action<bool, string> check, IReadOnlyDictionary<string, CurrencyRule> currencies)
     {
@@ -72,52 +72,52 @@ public sealed record BonusRules
 
 public sealed record FixedBonus
 {
-    public long Points { get; init; }
+    public long Points { get; set; }
 }
 
 public sealed record BigOrderBonus
 {
     /// <summary>The amount per currency at or above which the bonus is earned.</summary>
-    public IReadOnlyDictionary<string, decimal> Thresholds { get; init; } = new Dictionary<string, decimal>();
+    public IReadOnlyDictionary<string, decimal> Thresholds { get; set; } = new Dictionary<string, decimal>();
 
-    public long Points { get; init; }
+    public long Points { get; set; }
 }
 
 public sealed record Promotion
 {
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
     /// <summary>First day, in the member's time zone.</summary>
-    public DateOnly From { get; init; }
+    public DateOnly From { get; set; }
 
     /// <summary>Last day (inclusive), in the member's time zone.</summary>
-    public DateOnly To { get; init; }
+    public DateOnly To { get; set; }
 
     /// <summary>Points multiplier on the matching spend ("double points": 2). The bonus entry holds the extra.</summary>
-    public decimal? Multiplier { get; init; }
+    public decimal? Multiplier { get; set; }
 
     /// <summary>Fixed bonus points for a matching purchase.</summary>
-    public long? Points { get; init; }
+    public long? Points { get; set; }
 
     /// <summary>Only purchases in these stores; null or empty for all.</summary>
-    public IReadOnlyList<string>? Stores { get; init; }
+    public IReadOnlyList<string>? Stores { get; set; }
 
     /// <summary>Only the lines in these categories count; null or empty for the whole purchase.</summary>
-    public IReadOnlyList<string>? Categories { get; init; }
+    public IReadOnlyList<string>? Categories { get; set; }
 }
 
 public sealed record SpendThreshold
 {
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
     /// <summary>Base points of spend (see <see cref="TierMetric.Spend"/>) to reach within the window.</summary>
-    public decimal Spend { get; init; }
+    public decimal Spend { get; set; }
 
-    public int WithinMonths { get; init; } = 6;
+    public int WithinMonths { get; set; } = 6;
 
     /// <summary>Bonus points granted.</summary>
-    public long? Points { get; init; }
+    public long? Points { get; set; }
 
     /// <summary>A reward from the catalog given as a free voucher.</summary>
-    public string? RewardId { get; init; }
+    public string? RewardId { get; set; }
 }

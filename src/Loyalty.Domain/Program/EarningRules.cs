@@ -9,16 +9,16 @@ public sealed record EarningRules
     public const long MaxSkuPoints = 100_000;
 
     /// <summary>Lines of these categories earn nothing and count as no spend (tiers, thresholds, promotions).</summary>
-    public IReadOnlyList<string> ExcludedCategories { get; init; } = [];
+    public IReadOnlyList<string> ExcludedCategories { get; set; } = [];
 
     /// <summary>Lines of these SKUs earn nothing and count as no spend.</summary>
-    public IReadOnlyList<string> ExcludedSkus { get; init; } = [];
+    public IReadOnlyList<string> ExcludedSkus { get; set; } = [];
 
     /// <summary>Per category: a multiplier of the currency's rate, or a rate of its own per currency.</summary>
-    public IReadOnlyDictionary<string, CategoryRule> Categories { get; init; } = new Dictionary<string, CategoryRule>();
+    public IReadOnlyDictionary<string, CategoryRule> Categories { get; set; } = new Dictionary<string, CategoryRule>();
 
     /// <summary>Per SKU: fixed points per unit, instead of points per amount (the tier multiplier does not apply).</summary>
-    public IReadOnlyDictionary<string, SkuRule> Skus { get; init; } = new Dictionary<string, SkuRule>();
+    public IReadOnlyDictionary<string, SkuRule> Skus { get; set; } = new Dictionary<string, SkuRule>();
 
     public bool Excludes(string sku, string? category) =>
         ExcludedSkus.Contains(sku) || (category is not null && ExcludedCategories.Contains(category));
@@ -48,16 +48,16 @@ public sealed record EarningRules
 public sealed record CategoryRule
 {
     /// <summary>Times the currency's <see cref="CurrencyRule.PointsPerUnit"/> (0.5, 2).</summary>
-    public decimal? Multiplier { get; init; }
+    public decimal? Multiplier { get; set; }
 
     /// <summary>Points per unit of each currency, replacing the currency's rate; currencies not listed earn their rate.</summary>
-    public IReadOnlyDictionary<string, decimal>? PointsPerUnit { get; init; }
+    public IReadOnlyDictionary<string, decimal>? PointsPerUnit { get; set; }
 }
 
 public sealed record SkuRule
 {
     /// <summary>Points per unit of quantity.</summary>
-    public long Points { get; init; }
+    public long Points { get; set; }
 }
 
 /// <summary>What a purchase earns before the tier multiplier and bonuses, line by line.</summary>

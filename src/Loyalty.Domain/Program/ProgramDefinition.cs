@@ -3,29 +3,32 @@ using Loyalty.Domain.Outreach;
 namespace Loyalty.Domain.Program;
 
 /// <summary>A loyalty program as data: how members earn, the tiers, bonuses and rewards. Loaded from a JSON file
-/// and checked with <see cref="Validate"/> before the app starts.</summary>
+/// and checked with <see cref="Validate"/> before the app starts. Its properties, and those of the rules it holds, have
+/// setters rather than <c>init</c>: the generated JSON serializer (Native AOT) sets every <c>init</c> property in one
+/// object initializer, giving those the file leaves out <c>default</c> instead of their initial values
+/// (dotnet/runtime#84484); <c>JsonContractTests</c> holds every type the handler reads to that.</summary>
 public sealed record ProgramDefinition
 {
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
     /// <summary>Accepted currencies (ISO 4217 code → rule). Purchases in any other currency are refused.</summary>
-    public IReadOnlyDictionary<string, CurrencyRule> Currencies { get; init; } = new Dictionary<string, CurrencyRule>();
+    public IReadOnlyDictionary<string, CurrencyRule> Currencies { get; set; } = new Dictionary<string, CurrencyRule>();
 
-    public PointsRules Points { get; init; } = new();
+    public PointsRules Points { get; set; } = new();
 
-    public TierRules Tiers { get; init; } = new();
+    public TierRules Tiers { get; set; } = new();
 
-    public BonusRules Bonuses { get; init; } = new();
+    public BonusRules Bonuses { get; set; } = new();
 
-    public IReadOnlyList<Reward> Rewards { get; init; } = [];
+    public IReadOnlyList<Reward> Rewards { get; set; } = [];
 
-    public ReturnRules Returns { get; init; } = new();
+    public ReturnRules Returns { get; set; } = new();
 
     /// <summary>Earning by product: exclusions, category rates and fixed points per SKU, applied per line.</summary>
-    public EarningRules Earning { get; init; } = new();
+    public EarningRules Earning { get; set; } = new();
 
     /// <summary>Outreach messages: templates, sending hours, frequency cap, thresholds.</summary>
-    public OutreachDefinition Outreach { get; init; } = new();
+    public OutreachDefinition Outreach { get; set; } = new();
 
     /// <summary>Every problem with the definition, each naming its place (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -88,32 +91,32 @@ public sealed record ProgramDefinition
 public sealed record CurrencyRule
 {
     /// <summary>Points per whole unit of the currency, before the tier multiplier; the result is rounded down.</summary>
-    public decimal PointsPerUnit { get; init; } = 1;
+    public decimal PointsPerUnit { get; set; } = 1;
 
     /// <summary>The largest purchase amount accepted; anything above is refused as a likely mistake.</summary>
-    public decimal MaxAmount { get; init; } = 1_000_000;
+    public decimal MaxAmount { get; set; } = 1_000_000;
 
     /// <summary>Points that pay for one whole unit of the currency (100: 100 points = 1.00); null when points cannot pay
     /// in this currency.</summary>
-    public decimal? PointsToPay { get; init; }
+    public decimal? PointsToPay { get; set; }
 }
 
 /// <summary>The life of points once earned.</summary>
 public sealed record PointsRules
 {
     /// <summary>Months after which earned points expire; null means never. Default 12.</summary>
-    public int? ExpireAfterMonths { get; init; } = 12;
+    public int? ExpireAfterMonths { get; set; } = 12;
 
     /// <summary>Whether a return may take back points the member has already spent, leaving a negative balance
     /// (shown as such). When false, a return takes back at most the current balance.</summary>
-    public bool AllowNegativeBalance { get; init; } = true;
+    public bool AllowNegativeBalance { get; set; } = true;
 
     /// <summary>The longest return window.</summary>
     public const int MaxPendingDays = 365;
 
     /// <summary>Days after a purchase (in the member's time zone) during which its points are pending: part of the
     /// balance, but not available to redeem or hold. 0: available at once.</summary>
-    public int PendingDays { get; init; }
+    public int PendingDays { get; set; }
 
     /// <summary>When the points of a purchase at <paramref name="occurredAt"/> become available: the start of the day
     /// <see cref="PendingDays"/> after the purchase's day, in the member's time zone; null without a return window.</summary>
@@ -146,7 +149,7 @@ public sealed record ReturnRules
 {
     /// <summary>Whether a return also takes back, in proportion, the bonus points the purchase earned
     /// (promotion and big-order bonuses; never the first-purchase or referral bonus).</summary>
-    public bool ReverseBonuses { get; init; } = true;
+    public bool ReverseBonuses { get; set; } = true;
 }
 
 public enum RewardKind
@@ -162,23 +165,23 @@ public enum RewardKind
 /// <summary>Something members can spend points on.</summary>
 public sealed record Reward
 {
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
     /// <summary>The name per locale (BCP 47); <c>en</c> is required and is the fallback.</summary>
-    public IReadOnlyDictionary<string, string> Name { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Name { get; set; } = new Dictionary<string, string>();
 
-    public long PointsCost { get; init; }
+    public long PointsCost { get; set; }
 
-    public RewardKind Kind { get; init; } = RewardKind.Voucher;
+    public RewardKind Kind { get; set; } = RewardKind.Voucher;
 
     /// <summary>The lowest tier that may redeem it; null for everyone.</summary>
-    public string? MinTier { get; init; }
+    public string? MinTier { get; set; }
 
     /// <summary>How many there are to give out; null for unlimited.</summary>
-    public int? Stock { get; init; }
+    public int? Stock { get; set; }
 
     /// <summary>Days a voucher of this reward can be used, counted from the day it is issued (UTC). Default 90.</summary>
-    public int ValidDays { get; init; } = 90;
+    public int ValidDays { get; set; } = 90;
 
     public string NameIn(string locale) => Localized.Pick(Name, locale);
 }

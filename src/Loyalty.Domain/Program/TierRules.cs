@@ -13,16 +13,16 @@ public enum TierMetric
 public sealed record TierRules
 {
     /// <summary>Lowest first; the first tier has threshold 0 and is where every member starts.</summary>
-    public IReadOnlyList<TierLevel> Levels { get; init; } = [];
+    public IReadOnlyList<TierLevel> Levels { get; set; } = [];
 
-    public TierMetric QualifyBy { get; init; } = TierMetric.Spend;
+    public TierMetric QualifyBy { get; set; } = TierMetric.Spend;
 
     /// <summary>The rolling window, in calendar months including the current one.</summary>
-    public int WindowMonths { get; init; } = 12;
+    public int WindowMonths { get; set; } = 12;
 
     /// <summary>Months a member keeps a tier they no longer qualify for, after its review date, before the nightly
     /// re-evaluation moves them down one tier.</summary>
-    public int GraceMonths { get; init; }
+    public int GraceMonths { get; set; }
 
     public TierLevel? Base => Levels.Count > 0 ? Levels[0] : null;
 
@@ -59,15 +59,15 @@ public sealed record TierRules
 
 public sealed record TierLevel
 {
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
-    public IReadOnlyDictionary<string, string> Name { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Name { get; set; } = new Dictionary<string, string>();
 
     /// <summary>Spend or points in the window needed to reach the tier.</summary>
-    public decimal Threshold { get; init; }
+    public decimal Threshold { get; set; }
 
     /// <summary>Earn multiplier for purchases made in this tier.</summary>
-    public decimal Multiplier { get; init; } = 1;
+    public decimal Multiplier { get; set; } = 1;
 
-    public string? Benefits { get; init; }
+    public string? Benefits { get; set; }
 }

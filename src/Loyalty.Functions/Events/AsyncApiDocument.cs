@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
 using Loyalty.Adapters.Events;
+using Loyalty.Adapters.Json;
 using Loyalty.Domain.Events;
 
 namespace Loyalty.Functions.Events;
@@ -14,9 +15,9 @@ public static class AsyncApiDocument
 {
     public const string Route = "/asyncapi.json";
 
-    // As the outbox writes the data (JsonSerializerOptions.Web): numbers as numbers (Web reads them from text too, which
-    // is no part of what is written).
-    private static readonly JsonSerializerOptions Written = new(JsonSerializerOptions.Web) { NumberHandling = JsonNumberHandling.Strict };
+    // As the outbox writes the data (StorageJson.Web): numbers as numbers (Web reads them from text too, which is no
+    // part of what is written).
+    private static readonly JsonSerializerOptions Written = new(StorageJson.Web) { NumberHandling = JsonNumberHandling.Strict };
 
     private static readonly JsonSchemaExporterOptions SchemaOptions = new()
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Loyalty.Adapters.Storage;
 using Loyalty.Functions.Hosting;
+using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -24,7 +25,7 @@ public static class HealthApi
             {
                 context.Response.ContentType = "application/json";
                 var status = report.Status == HealthStatus.Healthy ? "ok" : "unavailable";
-                return context.Response.WriteAsync(JsonSerializer.Serialize(new { status }));
+                return context.Response.WriteAsync(JsonSerializer.Serialize(new HealthResponse(status), ApiJson.Default.HealthResponse));
             },
         }).WithTags("Health").WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         return app;

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Loyalty.Domain.Outreach;
+using Loyalty.Adapters.Json;
 using Loyalty.Domain.Program;
+using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Hosting;
 
@@ -15,7 +17,14 @@ public static partial class ProgramFile
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = ApiJson.Default,
+        Converters =
+        {
+            new JsonStringEnumConverter<RewardKind>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<TierMetric>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<Campaign>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<CampaignKind>(JsonNamingPolicy.CamelCase),
+        },
     };
 
     public static ProgramDefinition Load(IConfiguration configuration)
@@ -24,7 +33,7 @@ public static partial class ProgramFile
         ProgramDefinition? program;
         try
         {
-            program = JsonSerializer.Deserialize<ProgramDefinition>(File.ReadAllText(path), Options);
+            program = JsonSerializer.Deserialize(File.ReadAllText(path), Options.For<ProgramDefinition>());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {

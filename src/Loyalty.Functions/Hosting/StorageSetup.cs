@@ -19,7 +19,7 @@ public sealed partial class StorageSetup(TableServiceClient tables, ILogger<Stor
         {
             try
             {
-                await Task.WhenAll(Tables.All.Select(t => tables.CreateTableIfNotExistsAsync(t, stoppingToken)));
+                await Tables.CreateAllAsync(tables, stoppingToken);
                 ready.TrySetResult();
                 return;
             }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Json.Schema;
+using Loyalty.Adapters.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loyalty.Functions.Http;
@@ -24,6 +26,7 @@ public static class JsonBody
         AllowDuplicateProperties = false,
         MaxDepth = 16,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        TypeInfoResolver = ApiJson.Default,
     };
 
     private static readonly JsonSerializerOptions Tolerant = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
@@ -70,13 +73,14 @@ public static class JsonBody
     /// <summary>Parses a JSON document into <typeparamref name="T"/>, or explains in a problem why it cannot.
     /// <paramref name="skipUnknown"/> for a queue message: properties <typeparamref name="T"/> does not have are skipped.
     /// With <paramref name="schema"/>, every value of the wrong JSON type is named in one problem: a body the serializer
-    /// cannot read is checked against the schema (only then: a body that reads costs no second parse).</summary>
-    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, bool skipUnknown = false, JsonSchema? schema = null)
+    /// cannot read is checked against the schema (only then: a body that reads costs no second parse). A caller with types
+    /// of its own (the CLI's import rows) gives <paramref name="type"/>, from options copied from <see cref="Options"/>.</summary>
+    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, bool skipUnknown = false, JsonSchema? schema = null, JsonTypeInfo<T>? type = null)
         where T : class
     {
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, skipUnknown ? Tolerant : Options);
+            var value = JsonSerializer.Deserialize(json, type ?? (skipUnknown ? Tolerant : Options).For<T>());
             return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
         }
         catch (JsonException) when (schema is not null && WrongTypes(json, schema) is { } wrong)
@@ -210,7 +214,7 @@ public static class JsonBody
         var end = message.LastIndexOf(']');
         try
         {
-            return start >= 0 && end > start ? JsonSerializer.Deserialize<string[]>(message[start..(end + 1)]) ?? [] : [];
+            return start >= 0 && end > start ? JsonSerializer.Deserialize(message[start..(end + 1)], ApiJson.Default.StringArray) ?? [] : [];
         }
         catch (JsonException)
         {

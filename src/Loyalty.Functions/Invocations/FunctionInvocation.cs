@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Loyalty.Adapters.Json;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -23,7 +24,6 @@ public sealed class FunctionInvocation
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
 
-    private static readonly JsonSerializerOptions TimerJson = new(JsonSerializerDefaults.Web);
 
     private readonly JsonElement data;
     private readonly JsonElement metadata;
@@ -110,7 +110,7 @@ public sealed class FunctionInvocation
     {
         try
         {
-            return ObjectValue(binding)?.Deserialize<TimerInfo>(TimerJson);
+            return ObjectValue(binding)?.Deserialize(ApiJson.Default.TimerInfo);
         }
         catch (JsonException)
         {
@@ -221,7 +221,7 @@ public sealed class FunctionInvocation
 public sealed record InvocationResult(IReadOnlyDictionary<string, object?> Outputs, IReadOnlyList<string> Logs, object? ReturnValue)
 {
     /// <summary>The host reads these member names as written (PascalCase), whatever the app's JSON naming policy.</summary>
-    public static readonly JsonSerializerOptions Json = new();
+    public static readonly JsonSerializerOptions Json = new() { TypeInfoResolver = ApiJson.Default };
 
     /// <summary>A completed invocation with no outputs.</summary>
     public static JsonHttpResult<InvocationResult> Completed(params IReadOnlyList<string> logs) => Respond(StatusCodes.Status200OK, logs);
@@ -230,7 +230,7 @@ public sealed record InvocationResult(IReadOnlyDictionary<string, object?> Outpu
     public static JsonHttpResult<InvocationResult> Failed(int status, params IReadOnlyList<string> logs) => Respond(status, logs);
 
     private static JsonHttpResult<InvocationResult> Respond(int status, IReadOnlyList<string> logs) =>
-        TypedResults.Json(new InvocationResult(new Dictionary<string, object?>(), logs, null), Json, statusCode: status);
+        TypedResults.Json(new InvocationResult(new Dictionary<string, object?>(), logs, null), Json.For<InvocationResult>(), statusCode: status);
 }
 
 /// <summary>A timer trigger's value, the host's <c>TimerInfo</c>.</summary>

@@ -14,8 +14,11 @@ public static partial class InvocationEndpoints
     public static RouteHandlerBuilder MapInvocation<TService>(
         this IEndpointRouteBuilder app, string function, Func<FunctionInvocation, TService, ILogger, CancellationToken, Task<JsonHttpResult<InvocationResult>>> handle)
         where TService : notnull =>
-        app.MapPost($"/{function}", async (HttpRequest request, TService service, ILoggerFactory loggers, CancellationToken ct) =>
+        // The service is asked of the request's services rather than bound as a parameter: a delegate over a type
+        // parameter is not one the compile-time endpoint generator (Native AOT) can generate.
+        app.MapPost($"/{function}", async (HttpRequest request, ILoggerFactory loggers, CancellationToken ct) =>
         {
+            var service = request.HttpContext.RequestServices.GetRequiredService<TService>();
             var logger = loggers.CreateLogger($"Loyalty.Functions.{function}");
 
             // Every line logged while the function runs carries the invocation id (its operation id comes from the

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Loyalty.Domain.Outreach;
+using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Outreach;
 
@@ -56,6 +57,6 @@ public sealed class OutreachQueue(QueueServiceClient queues)
             visibility = MaxDelay;
         }
 
-        await queue.SendMessageAsync(JsonSerializer.Serialize(OutreachJob.For(key), JsonSerializerOptions.Web), visibility, NeverExpires, ct);
+        await queue.SendMessageAsync(JsonSerializer.Serialize(OutreachJob.For(key), ApiJson.Default.OutreachJob), visibility, NeverExpires, ct);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain.Ledger;
@@ -32,9 +33,9 @@ public sealed record MemberExport(
     IReadOnlyList<EventExport> Events,
     IReadOnlyList<ConsentRecord> Consent,
     IReadOnlyList<IReadOnlyDictionary<string, object?>> OtherRows,
-    IReadOnlyDictionary<string, object?> Sections)
+    IReadOnlyDictionary<string, JsonNode?> Sections)
 {
-    public static MemberExport From(MemberPartition partition, ProgramDefinition program, IReadOnlyDictionary<string, object?> sections, DateTimeOffset now) => new(
+    public static MemberExport From(MemberPartition partition, ProgramDefinition program, IReadOnlyDictionary<string, JsonNode?> sections, DateTimeOffset now) => new(
         now,
         MemberResponse.From(partition.Member, program, now),
         AccountExport.From(partition.Member.Account),

@@ -1,8 +1,10 @@
+using System.Text.Json.Nodes;
 using Loyalty.Adapters.Storage;
 using Loyalty.Domain;
 using Loyalty.Domain.Program;
 using Loyalty.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Loyalty.Functions.Privacy;
 
@@ -34,7 +36,7 @@ public static partial class PrivacyApi
     {
         if (services.Read(memberId) is not { } request)
         {
-            return services.Problem!;
+            return services.Refusal(memberId);
         }
 
         var partition = await services.Store.ReadPartitionAsync(request.Id, ct);
@@ -43,7 +45,7 @@ public static partial class PrivacyApi
             return Problems.NotFound(memberId);
         }
 
-        var sections = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var sections = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var source in services.Sources)
         {
             sections[source.Section] = await source.ExportAsync(request.Id, ct);
@@ -58,7 +60,7 @@ public static partial class PrivacyApi
     {
         if (services.Read(memberId) is not { } request)
         {
-            return services.Problem!;
+            return services.Refusal(memberId);
         }
 
         var erasure = await services.Store.EraseAsync(request.Id, request.Actor, ct);
@@ -77,20 +79,37 @@ public static partial class PrivacyApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>What both privacy endpoints use, as one parameter object.</summary>
-    private sealed record PrivacyServices(
-        HttpContext Http, MemberStore Store, ProgramDefinition Program, AuditLog Audit, IEnumerable<IPersonalDataSource> Sources, TimeProvider Time, ILoggerFactory Logs)
+    /// <summary>What both privacy endpoints use, as one parameter object.
+    /// Each service is marked so: the compile-time endpoint generator (Native AOT) otherwise leaves room for a request
+    /// body, which the OpenAPI document then describes.</summary>
+    internal sealed record PrivacyServices(
+        HttpContext Http,
+        [FromServices] MemberStore Store,
+        [FromServices] ProgramDefinition Program,
+        [FromServices] AuditLog Audit,
+        [FromServices] IEnumerable<IPersonalDataSource> Sources,
+        [FromServices] TimeProvider Time,
+        [FromServices] ILoggerFactory Logs)
     {
-        public ProblemHttpResult? Problem { get; private set; }
-
-        /// <summary>The member and the caller's name for themselves (<c>x-actor</c>), or null with <see cref="Problem"/> set.</summary>
+        /// <summary>The member and the caller's name for themselves (<c>x-actor</c>), or null when the request names
+        /// them wrongly (<see cref="Refusal"/> says how).</summary>
         public (MemberId Id, string Actor)? Read(string memberId)
         {
-            var v = new Validator();
-            var member = v.Id<MemberId>("memberId", memberId);
-            var actor = Actor.Read(Http.Request, v);
-            Problem = v.HasErrors ? Problems.Invalid(v.Errors) : null;
+            var v = Validate(memberId, out var member, out var actor);
             return v.HasErrors ? null : (member!.Value, actor);
+        }
+
+        /// <summary>The problem with the member id or the caller's name that <see cref="Read"/> refused.</summary>
+        public ProblemHttpResult Refusal(string memberId) => Problems.Invalid(Validate(memberId, out _, out _).Errors);
+
+        // No state kept between the two: the compile-time endpoint generator (Native AOT) binds every settable property
+        // of an [AsParameters] record, which would make the OpenAPI document describe it as a body.
+        private Validator Validate(string memberId, out MemberId? member, out string actor)
+        {
+            var v = new Validator();
+            member = v.Id<MemberId>("memberId", memberId);
+            actor = Actor.Read(Http.Request, v);
+            return v;
         }
 
         /// <summary>Records who did what to the member's data, never the data itself; returns when.</summary>

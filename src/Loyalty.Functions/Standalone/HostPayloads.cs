@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Loyalty.Functions.Http;
 
 namespace Loyalty.Functions.Standalone;
 
@@ -72,7 +73,7 @@ public static partial class HostPayloads
         ["RandGuid"] = Guid.NewGuid().ToString(),
     };
 
-    private static JsonNode Encoded(string? text) => JsonValue.Create(JsonSerializer.Serialize(text));
+    private static JsonNode Encoded(string? text) => JsonValue.Create(JsonSerializer.Serialize(text, ApiJson.Default.String));
 
     private static JsonNode Encoded(long number) => JsonValue.Create(number.ToString(CultureInfo.InvariantCulture));
 

@@ -165,7 +165,7 @@ public sealed class TailSampler(TraceSampling sampling, BaseProcessor<Activity> 
     }
 
     // A 404 of a single-entity read is an answer the code expects (it reads entities only with GetEntityIfExistsAsync),
-    // and so is a 409 of a table creation (CreateTableIfNotExistsAsync): not failed dependencies.
+    // and so is a 409 of a table creation (Tables.CreateAllAsync): not failed dependencies.
     private static void ForgiveExpectedAbsence(Activity span)
     {
         if (span.Kind == ActivityKind.Client

@@ -118,9 +118,13 @@ public static class TelemetrySetup
 
     private static AzureMonitorExporterOptions ExporterOptions(IConfiguration configuration, string connectionString)
     {
-        var exporter = new AzureMonitorExporterOptions { ConnectionString = connectionString };
-        configuration.GetSection("AzureMonitorExporter").Bind(exporter);
-        return exporter;
+        var section = configuration.GetSection("AzureMonitorExporter");
+        return new AzureMonitorExporterOptions
+        {
+            ConnectionString = connectionString,
+            DisableOfflineStorage = section.GetValue<bool>(nameof(AzureMonitorExporterOptions.DisableOfflineStorage)),
+            StorageDirectory = section[nameof(AzureMonitorExporterOptions.StorageDirectory)],
+        };
     }
 
     private static PeriodicExportingMetricReader MetricReader(AzureMonitorExporterOptions exporter) =>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Loyalty.Domain.Operations;
 using Loyalty.Adapters.Storage;
@@ -265,7 +266,8 @@ public sealed class PrivacyApiTests(RewardsFixture fixture, Azurite azurite) : I
 
         public string Section => "outreach";
 
-        public Task<object?> ExportAsync(MemberId member, CancellationToken ct) => Task.FromResult<object?>(Sent.GetValueOrDefault(member.Value) ?? []);
+        public Task<JsonNode?> ExportAsync(MemberId member, CancellationToken ct) =>
+            Task.FromResult<JsonNode?>(new JsonArray([.. (Sent.GetValueOrDefault(member.Value) ?? []).Select(s => JsonValue.Create(s))]));
 
         public Task EraseAsync(MemberId member, CancellationToken ct)
         {
