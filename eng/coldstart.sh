@@ -18,6 +18,8 @@ trap stop EXIT
 port=$((20000 + RANDOM % 20000))
 log=$(mktemp)
 export FUNCTIONS_CUSTOMHANDLER_PORT=$port
+# Required at start (the phone index key); any value of 16 characters or more.
+export LOYALTY_PHONE_KEY=coldstart-not-a-secret-0123456789
 export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/devstoreaccount1;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;"
 
 ok() {
