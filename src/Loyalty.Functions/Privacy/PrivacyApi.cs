@@ -34,9 +34,10 @@ public static partial class PrivacyApi
 
     private static async Task<Results<Ok<MemberExport>, ProblemHttpResult>> Export(string memberId, [AsParameters] PrivacyServices services, CancellationToken ct)
     {
-        if (services.Read(memberId) is not { } request)
+        var (read, problem) = services.Read(memberId);
+        if (read is not { } request)
         {
-            return services.Refusal(memberId);
+            return problem!;
         }
 
         var partition = await services.Store.ReadPartitionAsync(request.Id, ct);
@@ -58,9 +59,10 @@ public static partial class PrivacyApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Erase(string memberId, [AsParameters] PrivacyServices services, CancellationToken ct)
     {
-        if (services.Read(memberId) is not { } request)
+        var (read, problem) = services.Read(memberId);
+        if (read is not { } request)
         {
-            return services.Refusal(memberId);
+            return problem!;
         }
 
         var erasure = await services.Store.EraseAsync(request.Id, request.Actor, ct);
@@ -91,25 +93,13 @@ public static partial class PrivacyApi
         [FromServices] TimeProvider Time,
         [FromServices] ILoggerFactory Logs)
     {
-        /// <summary>The member and the caller's name for themselves (<c>x-actor</c>), or null when the request names
-        /// them wrongly (<see cref="Refusal"/> says how).</summary>
-        public (MemberId Id, string Actor)? Read(string memberId)
-        {
-            var v = Validate(memberId, out var member, out var actor);
-            return v.HasErrors ? null : (member!.Value, actor);
-        }
-
-        /// <summary>The problem with the member id or the caller's name that <see cref="Read"/> refused.</summary>
-        public ProblemHttpResult Refusal(string memberId) => Problems.Invalid(Validate(memberId, out _, out _).Errors);
-
-        // No state kept between the two: the compile-time endpoint generator (Native AOT) binds every settable property
-        // of an [AsParameters] record, which would make the OpenAPI document describe it as a body.
-        private Validator Validate(string memberId, out MemberId? member, out string actor)
+        /// <summary>The member and the caller's name for themselves (<c>x-actor</c>), or the problem with them.</summary>
+        public ((MemberId Id, string Actor)? Request, ProblemHttpResult? Problem) Read(string memberId)
         {
             var v = new Validator();
-            member = v.Id<MemberId>("memberId", memberId);
-            actor = Actor.Read(Http.Request, v);
-            return v;
+            var member = v.Id<MemberId>("memberId", memberId);
+            var actor = Actor.Read(Http.Request, v);
+            return v.HasErrors ? (null, Problems.Invalid(v.Errors)) : ((member!.Value, actor), null);
         }
 
         /// <summary>Records who did what to the member's data, never the data itself; returns when.</summary>
