@@ -68,8 +68,9 @@ public sealed partial class MemberStore(
     /// when it holds one: it commits under that row's ETag, and anything but a commit (a refusal, a replay, a conflict, a
     /// lost ETag race) is decided again on a fresh read, so that every answer but a commit comes from storage as it is.
     /// An id unique in the program is claimed while the member is read when nobody holds it yet (one round trip instead
-    /// of two before the transaction), and a request that does not go ahead (no such member, refused) withdraws the claim
-    /// it wrote; an id claimed already is taken up, or found another member's, only once the request goes ahead.</summary>
+    /// of two before the transaction), and the hints of a request that goes ahead do not wait for that claim; a request
+    /// that does not go ahead (no such member, refused) withdraws the claim it wrote; an id claimed already is taken up,
+    /// or found another member's, only once the request goes ahead.</summary>
     public async Task<OperationResult<T>> RunAsync<T>(MemberOperation<T> operation, CancellationToken ct)
     {
         var claimed = !operation.ClaimsId;
@@ -101,22 +102,19 @@ public sealed partial class MemberStore(
             var id = operation.MemberId;
             var memberRead = cached is null ? GetAsync(id, ct) : Task.FromResult<StoredMember?>(cached);
             var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
-            var claimWrite = claimed ? Task.FromResult<Claim?>(null) : claims.AddAsync(operation.Key, id, time.GetUtcNow(), ct);
-            await Task.WhenAll(memberRead, relatedRead, claimWrite);
+            var claimWrite = claimed ? Task.CompletedTask : WriteClaimAsync(id);
+            await Task.WhenAll(memberRead, relatedRead);
             var member = await memberRead;
             var related = await relatedRead;
-            if (await claimWrite is { } written)
-            {
-                (claim, claimed) = (written, true);
-            }
-
             if (member is null)
             {
+                await claimWrite;
                 return new OperationResult<T>(OperationStatus.MemberNotFound);
             }
 
             if (operation.RelatedKey is not null && related is null)
             {
+                await claimWrite;
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.RelatedNotFound, Member: member);
             }
 
@@ -125,39 +123,36 @@ public sealed partial class MemberStore(
             if (outcome.Refusal is { } refusal)
             {
                 // A refused request may have been done before (a redemption that spent the points it now lacks).
+                await claimWrite;
                 return await ReplayAsync(operation, member, ct) ?? new OperationResult<T>(OperationStatus.Refused, Refusal: refusal, Member: member);
             }
 
-            // The id was claimed already (by this member's earlier try, or by another member): take it up now that the
-            // request goes ahead, or answer the conflict.
-            if (!claimed)
+            var posting = outcome.Posting!;
+            var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
+            var messages = Outbox.Planned(id, operation.MessagesOf(outcome, member, program), posting.RecordedAt);
+            // The index hints, the messages' sending hints and the pending-events hint go together with the claim, which
+            // is still on its way when the member came from the cache or answered first: they are independent, and a
+            // member's first purchase of the day needs both the index hints and (more than a minute after the member's
+            // last change in this instance) the pending-events hint. After a lookup that is one round trip before the
+            // transaction, not two. A hint written for a request that then finds its id another member's is harmless,
+            // as a hint written before a commit that fails is: every index is checked against the member row, and a
+            // planned message whose send job a crash lost after the commit is found by the reconciliation. The commit's
+            // own check for the pending-events hint then finds it written.
+            var hintsWrite = indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
+            var sendingWrite = outreach.PrepareAsync([.. messages.Select(m => m.Key)], posting.RecordedAt, ct);
+            var pendingWrite = events.Count > 0 ? outbox.PrepareAsync(id, ct) : Task.CompletedTask;
+            var claimTaken = TakeClaimAsync(claimWrite, id, context.Now);
+            await Task.WhenAll(hintsWrite, sendingWrite, pendingWrite, claimTaken);
+            if (!await claimTaken)
             {
-                claim = await claims.TakeAsync(operation.Key, id, context.Now, ct);
-                if (claim is null)
-                {
-                    return new OperationResult<T>(OperationStatus.Conflict, Member: member);
-                }
-
-                claimed = true;
+                return new OperationResult<T>(OperationStatus.Conflict, Member: member);
             }
 
-            var posting = outcome.Posting!;
             if (!await ClaimVoucherCodesAsync(member, posting.Account, context.Now, ct))
             {
                 return Attempt<OperationResult<T>>.Retry;
             }
 
-            var events = EventOutbox.Number(id, member.EventSeq, operation.EventsOf(outcome, program), posting.RecordedAt, operation.Key.ToString());
-            var messages = Outbox.Planned(id, operation.MessagesOf(outcome, member, program), posting.RecordedAt);
-            // The index hints, the messages' sending hints and the pending-events hint first, together: they are independent,
-            // and a member's first purchase of the day needs both the index hints and (more than a minute after the
-            // member's last change in this instance) the pending-events hint: one round trip, not two. As every index
-            // here: a planned message whose send job a crash lost after the commit is found by the reconciliation. The
-            // commit's own check for the pending-events hint then finds it written.
-            var hintsWrite = indexes.AddHintsAsync(id, member, member.Profile, posting.Account, ct);
-            var sendingWrite = outreach.PrepareAsync([.. messages.Select(m => m.Key)], posting.RecordedAt, ct);
-            var pendingWrite = events.Count > 0 ? outbox.PrepareAsync(id, ct) : Task.CompletedTask;
-            await Task.WhenAll(hintsWrite, sendingWrite, pendingWrite);
             var hints = await hintsWrite;
             var sendingHints = await sendingWrite;
             var after = member with { Account = posting.Account, Hints = Union(member.PersonalHints, hints), EventSeq = member.EventSeq + events.Count };
@@ -181,6 +176,28 @@ public sealed partial class MemberStore(
                 // member row's ETag or the ledger row it added under the same sequence number). Decide again.
                 return Attempt<OperationResult<T>>.Retry;
             }
+        }
+
+        // An id unique in the program that nobody holds yet is claimed while the member is read.
+        async Task WriteClaimAsync(MemberId id)
+        {
+            if (await claims.AddAsync(operation.Key, id, time.GetUtcNow(), ct) is { } written)
+            {
+                (claim, claimed) = (written, true);
+            }
+        }
+
+        // The id was claimed already (by this member's earlier try, or by another member): take it up now that the
+        // request goes ahead; false when another member holds it.
+        async Task<bool> TakeClaimAsync(Task claimWrite, MemberId id, DateTimeOffset now)
+        {
+            await claimWrite;
+            if (!claimed && await claims.TakeAsync(operation.Key, id, now, ct) is { } taken)
+            {
+                (claim, claimed) = (taken, true);
+            }
+
+            return claimed;
         }
     }
 

@@ -78,7 +78,7 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FirstPurchaseInAnInstance_WritesItsHintsTogether_InThreeRoundTrips()
+    public async Task FirstPurchaseInAnInstance_WritesItsHintsTogether_InAtMostThreeRoundTrips()
     {
         var member = await EnrollAsync(a);
         var counted = new RequestCounter();
@@ -90,7 +90,24 @@ public sealed class MemberCacheTests(Azurite azurite) : IAsyncLifetime
         counted.WaitsForCompany = RequestCounter.IsNotTransaction;
         var purchase = await counted.CountAsync(() => Created(client, A.Purchase(member)));
 
-        Assert.Equal((6, 3), (purchase, counted.RoundTrips));
+        // Three round trips, or two when the read answers before the claim: the hints do not wait for the claim.
+        Assert.Equal(6, purchase);
+        Assert.InRange(counted.RoundTrips, 2, 3);
+    }
+
+    [Fact]
+    public async Task FirstPurchaseOfTheDay_AfterALookup_WritesItsHintsWithTheClaim_ThenCommits()
+    {
+        var member = await EnrollAsync(a);
+        await Lookup(a, member);
+
+        // Decided on the row the lookup read: the claim and the day's index hints (last purchase, lot expiry) together,
+        // then the transaction. (The pending-events hint was written by the enrolment, less than a minute ago.)
+        requests.WaitsForCompany = RequestCounter.IsNotTransaction;
+        var purchase = await requests.CountAsync(() => Created(a, A.Purchase(member)));
+
+        Assert.Equal((4, 2), (purchase, requests.RoundTrips));
+        Assert.Equal(10, await Balance(b, member));
     }
 
     [Fact]
