@@ -5,15 +5,38 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 children=()
 
 stop_children() {
-  local pid
+  local pid _
   for pid in "${children[@]}"; do
     # Its own children first (the benchmark's handlers), then it.
     pkill -TERM -P "$pid" 2>/dev/null || true
     kill "$pid" 2>/dev/null || true
   done
+  # A process too busy to act on TERM within 10 s (Azurite inside a long scan of its queues) is killed.
+  for _ in $(seq 50); do
+    any_running || break
+    sleep 0.2
+  done
   for pid in "${children[@]}"; do
+    if running "$pid"; then
+      pkill -KILL -P "$pid" 2>/dev/null || true
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
     wait "$pid" 2>/dev/null || true
   done
+}
+
+any_running() {
+  local pid
+  for pid in "${children[@]}"; do
+    running "$pid" && return 0
+  done
+  return 1
+}
+
+# running PID: the process is there and has not exited (an exited child not yet waited for is a zombie).
+running() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $state != Z* ]]
 }
 
 # npm ci when node_modules is missing or older than the lock file.
