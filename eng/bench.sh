@@ -20,7 +20,14 @@ elif [ -z "$handler" ]; then
   bash eng/package.sh >/dev/null
   handler=artifacts/publish/linux-x64/Loyalty.Functions
 fi
-start_azurite memory "$repo_root/artifacts/bench/azurite.log"
+# BENCH_AZURITE=<folder> runs Azurite on disk there (emptied first) instead of in memory: the queue drain needs it, see
+# README "Benchmark".
+azurite_data=${BENCH_AZURITE:-memory}
+if [ "$azurite_data" != memory ]; then
+  rm -rf "$azurite_data"
+  export BENCH_AZURITE_ON_DISK=1
+fi
+start_azurite "$azurite_data" "$repo_root/artifacts/bench/azurite.log"
 export BENCH_AZURITE_PID=${children[-1]}
 # In the background and waited for, so the trap stops it too when this script is stopped.
 dotnet tests/Loyalty.Benchmarks/bin/Release/net10.0/Loyalty.Benchmarks.dll \
