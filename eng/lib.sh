@@ -87,7 +87,7 @@ start_azurite() {
     args+=(--blobPort 0 --queuePort 0 --tablePort 0)
   fi
   mkdir -p "$(dirname "$log")"
-  "$repo_root/node_modules/.bin/azurite" "${args[@]}" ${AZ_EXTRA:-} >"$log" 2>&1 &
+  "$repo_root/node_modules/.bin/azurite" "${args[@]}" >"$log" 2>&1 &
   children+=($!)
   wait_for_child "$log" "Azurite did not start:" azurite_listening "$log" || return 1
   local blob queue table

@@ -103,7 +103,17 @@ public sealed partial class MemberStore(
             var memberRead = cached is null ? GetAsync(id, ct) : Task.FromResult<StoredMember?>(cached);
             var relatedRead = operation.RelatedKey is { } r ? GetOperationAsync(id, r, ct) : Task.FromResult<StoredOperation?>(null);
             var claimWrite = claimed ? Task.CompletedTask : WriteClaimAsync(id);
-            await Task.WhenAll(memberRead, relatedRead);
+            try
+            {
+                await Task.WhenAll(memberRead, relatedRead);
+            }
+            catch
+            {
+                // Nothing left running behind the failure.
+                await claimWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+
             var member = await memberRead;
             var related = await relatedRead;
             if (member is null)
