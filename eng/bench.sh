@@ -9,6 +9,18 @@ source "$(dirname "$0")/lib.sh"
 trap stop_children EXIT
 cd "$repo_root"
 
+# BENCH_AZURITE=<folder under artifacts/> runs Azurite on disk there (emptied first) instead of in memory: the queue
+# drain needs it, see README "Benchmark". Only under artifacts/, since the folder is deleted.
+azurite_data=${BENCH_AZURITE:-memory}
+if [ "$azurite_data" != memory ]; then
+  case "$(realpath -m "$azurite_data")/" in
+    "$repo_root"/artifacts/?*) ;;
+    *) echo "BENCH_AZURITE must name a folder under artifacts/ (it is emptied first): $azurite_data" >&2; exit 2 ;;
+  esac
+  rm -rf "$azurite_data"
+  export BENCH_AZURITE_ON_DISK=1
+fi
+
 ensure_node_modules
 dotnet build tests/Loyalty.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 # The handler as deployed: the native executable eng/package.sh publishes. BENCH_HANDLER=<path> runs another, e.g. the
@@ -19,13 +31,6 @@ if [ "${1:-}" = import ]; then
 elif [ -z "$handler" ]; then
   bash eng/package.sh >/dev/null
   handler=artifacts/publish/linux-x64/Loyalty.Functions
-fi
-# BENCH_AZURITE=<folder> runs Azurite on disk there (emptied first) instead of in memory: the queue drain needs it, see
-# README "Benchmark".
-azurite_data=${BENCH_AZURITE:-memory}
-if [ "$azurite_data" != memory ]; then
-  rm -rf "$azurite_data"
-  export BENCH_AZURITE_ON_DISK=1
 fi
 start_azurite "$azurite_data" "$repo_root/artifacts/bench/azurite.log"
 export BENCH_AZURITE_PID=${children[-1]}
